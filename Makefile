@@ -1,0 +1,110 @@
+# interferon: build, test and install.  Variable names follow LuaRocks'
+# (CFLAGS, LIBFLAG, LUA_INCDIR, YAML_INCDIR, YAML_LIBDIR) so that this file
+# and the rockspec never drift.  `make LUA=lua5.3` builds for another Lua.
+
+LUA ?= lua5.4
+LUA_BIN = $(notdir $(LUA))
+LUA_VERSION = $(shell $(LUA) -e 'io.write((_VERSION:gsub("Lua ", "")))' 2>/dev/null)
+ifneq ($(filter luajit%,$(LUA_BIN)),)
+LUA_INCDIR ?= /usr/include/luajit-2.1
+LUA_DEB = luajit libluajit-5.1-dev
+else
+LUA_INCDIR ?= /usr/include/$(LUA_BIN)
+LUA_DEB = $(LUA_BIN) lib$(LUA_BIN)-dev
+endif
+YAML_INCDIR ?= /usr/include
+YAML_LIBDIR ?= /usr/lib/x86_64-linux-gnu
+
+CC ?= cc
+CFLAGS ?= -O2 -fPIC
+LIBFLAG ?= -shared
+WARNINGS = -std=c99 -Wall -Wextra -pedantic -Wshadow -Wcast-qual \
+  -Wmissing-prototypes -Wstrict-prototypes -Wwrite-strings -Werror
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -fvisibility=hidden \
+  -I$(LUA_INCDIR) -I$(YAML_INCDIR) -Icsrc
+LIBS = -L$(YAML_LIBDIR) -lyaml
+
+BUILD = build/$(LUA_BIN)
+MODULE = $(BUILD)/interferon/core.so
+SOURCES = $(wildcard csrc/*.c)
+OBJECTS = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SOURCES)) $(BUILD)/obj/bundled.o
+HEADERS = $(wildcard csrc/*.h)
+KB_FILES = $(sort $(wildcard data/kb/*.yaml))
+LUA_FILES = $(wildcard lua/interferon/*.lua)
+
+# Debian packages each target needs (installed by `make deps` as root)
+DEB_BUILD = $(LUA_DEB) libyaml-dev
+DEB_TEST = $(DEB_BUILD) lua-busted lua-check luarocks
+
+# the checkout's own modules first, then the system's
+RUN_ENV = env -u LUA_PATH_5_1 -u LUA_PATH_5_2 -u LUA_PATH_5_3 -u LUA_PATH_5_4 \
+  -u LUA_CPATH_5_1 -u LUA_CPATH_5_2 -u LUA_CPATH_5_3 -u LUA_CPATH_5_4 \
+  LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
+
+.PHONY: all test demo repl install install-lib install-bin clean deps \
+  deps-build lint
+
+all: $(MODULE)
+
+$(MODULE): $(OBJECTS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) -o $@ $(OBJECTS) $(LIBS)
+
+$(BUILD)/obj/%.o: csrc/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bundled.c: csrc/embed.lua $(KB_FILES)
+	@mkdir -p $(dir $@)
+	$(LUA) csrc/embed.lua $@ $(KB_FILES)
+
+$(BUILD)/obj/bundled.o: $(BUILD)/bundled.c csrc/bundled.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+deps:
+	@sh .ci/deps $(DEB_TEST)
+
+deps-build:
+	@sh .ci/deps $(DEB_BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
+	@$(RUN_ENV) INTERFERON_LUA=$(LUA) bash spec/run $(LUA)
+
+lint:
+	luacheck -q lua spec examples
+
+demo: deps-build
+	@$(MAKE) --no-print-directory all
+	@$(RUN_ENV) $(LUA) lua/interferon/cli.lua screen examples/patient.yaml; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status
+
+repl: deps-build
+	@$(MAKE) --no-print-directory all
+	@$(RUN_ENV) $(LUA) -i -e 'ifn = require("interferon"); print(ifn._VERSION .. ": try ifn.lookup(\"Ativan\"), ifn.default():explain(\"condition.depression\"), ifn.screen({ medications = { \"Xanax 0.5mg\" } })")'
+
+# `make install PREFIX=/usr/local` without LuaRocks; LuaRocks calls
+# install-lib with its own INST_* directories and installs the command itself
+PREFIX ?= /usr/local
+INST_LUADIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
+INST_LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+INST_BINDIR ?= $(PREFIX)/bin
+
+install: install-lib install-bin
+
+install-lib: all
+	mkdir -p $(INST_LUADIR)/interferon $(INST_LIBDIR)/interferon
+	cp lua/interferon/*.lua $(INST_LUADIR)/interferon/
+	cp $(MODULE) $(INST_LIBDIR)/interferon/core.so
+
+install-bin:
+	mkdir -p $(INST_BINDIR)
+	printf '#!/bin/sh\nexec %s -e %s %s "$$@"\n' '$(LUA)' \
+	  "'package.path=\"$(INST_LUADIR)/?.lua;$(INST_LUADIR)/?/init.lua;\"..package.path package.cpath=\"$(INST_LIBDIR)/?.so;\"..package.cpath'" \
+	  '$(INST_LUADIR)/interferon/cli.lua' > $(INST_BINDIR)/interferon
+	chmod 755 $(INST_BINDIR)/interferon
+
+clean:
+	rm -rf build
