@@ -10,6 +10,9 @@
 #include "compat.h"
 #include "decode.h"
 #include "digest.h"
+#include "index.h"
+#include "normalize.h"
+#include "screen.h"
 
 #if defined(__GNUC__)
 #define IFN_EXPORT __attribute__((visibility("default")))
@@ -39,6 +42,9 @@ int luaopen_interferon_core(lua_State *L) {
   lua_newtable(L);
   decode_open(L);
   digest_open(L);
+  normalize_open(L);
+  index_open(L);
+  screen_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

@@ -1,0 +1,491 @@
+/*
+** index.c: the term index, and where a term is matched.
+**
+** Matching goes in order: exact name or synonym (after normalisation),
+** code (ICD-10-CM or ATC, by category: "E11.9" finds "E11"), then
+** approximate: an edit distance (optimal string alignment) within a
+** length-aware threshold, found through a deletion index, so that the cost
+** of a query grows with the query's length, not with the lexicon's size.
+** All memory comes from the Lua state's allocator and is owned by the
+** Index userdata (__gc frees it), so an error can never leak it.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "compat.h"
+#include "index.h"
+#include "normalize.h"
+
+#define APPROX_MAX_LEN 48     /* longer terms are matched exactly only */
+#define APPROX_MAX_EDITS 2    /* suggestions reach this far */
+#define MAX_CANDIDATES 64     /* distinct terms examined per query */
+#define CODE_MIN_PREFIX 3     /* "E11" is the shortest category matched */
+
+/* ---------------------------------------------------------------------
+** Memory, through the Lua state's allocator
+*/
+
+static void *ix_realloc(lua_State *L, void *p, size_t osize, size_t nsize) {
+  void *ud;
+  lua_Alloc f = lua_getallocf(L, &ud);
+  void *q = f(ud, p, osize, nsize);
+  if (q == NULL && nsize > 0) luaL_error(L, "not enough memory");
+  return q;
+}
+
+/* makes room for N more items of SIZE bytes in *P (capacity *CAP) */
+static void ix_reserve(lua_State *L, void **p, size_t *cap, size_t used,
+                       size_t n, size_t size) {
+  size_t want = *cap;
+  if (used + n <= *cap) return;
+  while (want < used + n) want = want ? want * 2 : 64;
+  *p = ix_realloc(L, *p, *cap * size, want * size);
+  *cap = want;
+}
+
+static int index_gc(lua_State *L) {
+  Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
+  ix_realloc(L, ix->arena, ix->arena_cap, 0);
+  ix_realloc(L, ix->terms, ix->terms_cap * sizeof(Term), 0);
+  ix_realloc(L, ix->slots, ix->nslots * sizeof(uint32_t), 0);
+  ix_realloc(L, ix->dels, ix->dels_cap * sizeof(Deletion), 0);
+  memset(ix, 0, sizeof *ix);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------
+** The hash table of terms
+*/
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+  uint64_t h = 14695981039346656037ULL;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static void slots_insert(Index *ix, uint32_t t) {
+  Term *term = &ix->terms[t];
+  size_t mask = ix->nslots - 1;
+  size_t i = (size_t)hash_bytes(ix->arena + term->text, term->len) & mask;
+  while (ix->slots[i] != 0) i = (i + 1) & mask;
+  ix->slots[i] = t + 1;
+}
+
+/* keeps the table at most half full */
+static void slots_grow(lua_State *L, Index *ix) {
+  size_t n = ix->nslots ? ix->nslots * 2 : 256, t;
+  if (ix->nterms * 2 < ix->nslots) return;
+  ix->slots = (uint32_t *)ix_realloc(L, ix->slots, ix->nslots * sizeof(uint32_t),
+                                     n * sizeof(uint32_t));
+  ix->nslots = n;
+  memset(ix->slots, 0, n * sizeof(uint32_t));
+  for (t = 0; t < ix->nterms; t++) slots_insert(ix, (uint32_t)t);
+}
+
+/* the best term with this text: of the given kinds and mode, the name
+** before a synonym; -1 when there is none */
+static long find_term(const Index *ix, const char *s, size_t n,
+                      uint32_t kinds, int modes) {
+  size_t mask, i;
+  long best = -1;
+  if (ix->nslots == 0) return -1;
+  mask = ix->nslots - 1;
+  for (i = (size_t)hash_bytes(s, n) & mask; ix->slots[i] != 0; i = (i + 1) & mask) {
+    const Term *t = &ix->terms[ix->slots[i] - 1];
+    if (t->len == n && (t->kinds & kinds) && (t->modes & modes) &&
+        memcmp(ix->arena + t->text, s, n) == 0 &&
+        (best < 0 || t->match < ix->terms[best].match))
+      best = (long)(ix->slots[i] - 1);
+  }
+  return best;
+}
+
+static void add_term(lua_State *L, Index *ix, const char *s, size_t n,
+                     uint32_t kinds, uint32_t entry, int match, int modes) {
+  long old = find_term(ix, s, n, kinds, 0xFF);
+  Term *t;
+  if (old >= 0 && ix->terms[old].entry == entry && ix->terms[old].match == match) {
+    ix->terms[old].modes |= (uint8_t)modes;
+    return;
+  }
+  ix_reserve(L, (void **)&ix->arena, &ix->arena_cap, ix->arena_len, n, 1);
+  ix_reserve(L, (void **)&ix->terms, &ix->terms_cap, ix->nterms, 1, sizeof(Term));
+  memcpy(ix->arena + ix->arena_len, s, n);
+  t = &ix->terms[ix->nterms];
+  t->text = (uint32_t)ix->arena_len;
+  t->len = (uint32_t)n;
+  t->kinds = kinds;
+  t->entry = entry;
+  t->match = (uint8_t)match;
+  t->modes = (uint8_t)modes;
+  ix->arena_len += n;
+  ix->nterms++;
+  slots_grow(L, ix);
+  if (ix->nslots > 0 && ix->nterms * 2 <= ix->nslots) slots_insert(ix, (uint32_t)(ix->nterms - 1));
+}
+
+/* ---------------------------------------------------------------------
+** Codes: "F32.A" and "f32a" are the same code; "E11.9" falls in "E11"
+*/
+
+/* the upper-case letters and digits of a code, or 0 when S is not shaped
+** like an ICD-10-CM or ATC code (a letter, a digit, then letters, digits
+** and at most one dot, 3 to 8 characters in all) */
+static size_t code_key(const char *s, size_t n, char *out) {
+  size_t i, len = 0, dots = 0;
+  while (n > 0 && (*s == ' ' || *s == '\t')) { s++; n--; }
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  if (n < 3 || n > 9) return 0;
+  for (i = 0; i < n; i++) {
+    int c = (unsigned char)s[i];
+    if (c == '.') { if (++dots > 1 || i < 3) return 0; continue; }
+    if (c >= 'a' && c <= 'z') c -= 32;
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+    out[len++] = (char)c;
+  }
+  if (len < 3 || len > 8 || !(out[0] >= 'A' && out[0] <= 'Z') ||
+      !(out[1] >= '0' && out[1] <= '9'))
+    return 0;
+  return len;
+}
+
+static int match_code(const Index *ix, const char *s, size_t n,
+                      uint32_t kinds, Match *m) {
+  char key[16];
+  size_t len = code_key(s, n, key);
+  for (; len >= CODE_MIN_PREFIX; len--) {
+    long t = find_term(ix, key, len, kinds, MODE_CODE_BIT);
+    if (t >= 0) {
+      m->how = MATCH_CODE;
+      m->entry = ix->terms[t].entry;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------------
+** Approximate matching
+*/
+
+/* optimal string alignment distance, or LIMIT + 1 when above LIMIT */
+static int edit_distance(const char *a, size_t la, const char *b, size_t lb,
+                         int limit) {
+  int rows[3][APPROX_MAX_LEN + 8];
+  int *pp = rows[0], *prev = rows[1], *cur = rows[2];
+  size_t i, j;
+  if ((la > lb ? la - lb : lb - la) > (size_t)limit) return limit + 1;
+  if (lb > APPROX_MAX_LEN + 4 || la > APPROX_MAX_LEN + 4) return limit + 1;
+  for (j = 0; j <= lb; j++) prev[j] = (int)j;
+  for (i = 1; i <= la; i++) {
+    int low = limit + 1;
+    int *tmp;
+    cur[0] = (int)i;
+    for (j = 1; j <= lb; j++) {
+      int cost = a[i - 1] != b[j - 1];
+      int v = prev[j - 1] + cost;
+      if (prev[j] + 1 < v) v = prev[j] + 1;
+      if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+          pp[j - 2] + 1 < v)
+        v = pp[j - 2] + 1;
+      cur[j] = v;
+      if (v < low) low = v;
+    }
+    if (low > limit) return limit + 1;
+    tmp = pp; pp = prev; prev = cur; cur = tmp;
+  }
+  return prev[lb] <= limit ? prev[lb] : limit + 1;
+}
+
+typedef void (*deletion_fn)(const char *s, size_t n, void *ctx);
+
+/* calls FN with every string made from S by deleting up to EDITS bytes
+** at positions from FROM on (each distinct set of positions once) */
+static void deletions(char *s, size_t n, size_t from, int edits,
+                      deletion_fn fn, void *ctx) {
+  size_t i;
+  fn(s, n, ctx);
+  if (edits == 0 || n == 0) return;
+  for (i = from; i < n; i++) {
+    char buf[APPROX_MAX_LEN + 1];
+    memcpy(buf, s, i);
+    memcpy(buf + i, s + i + 1, n - i - 1);
+    deletions(buf, n - 1, i, edits - 1, fn, ctx);
+  }
+}
+
+typedef struct BuildCtx {
+  lua_State *L;
+  Index *ix;
+  uint32_t term;
+} BuildCtx;
+
+static void build_one(const char *s, size_t n, void *ctx) {
+  BuildCtx *b = (BuildCtx *)ctx;
+  Index *ix = b->ix;
+  ix_reserve(b->L, (void **)&ix->dels, &ix->dels_cap, ix->ndels, 1, sizeof(Deletion));
+  ix->dels[ix->ndels].hash = hash_bytes(s, n);
+  ix->dels[ix->ndels].term = b->term;
+  ix->ndels++;
+}
+
+static int deletion_cmp(const void *a, const void *b) {
+  const Deletion *x = (const Deletion *)a, *y = (const Deletion *)b;
+  if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+  return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/* builds the deletion index on first need */
+static void build_deletions(lua_State *L, Index *ix) {
+  BuildCtx b;
+  size_t t, w = 0, r;
+  if (ix->dels_built) return;
+  b.L = L;
+  b.ix = ix;
+  for (t = 0; t < ix->nterms; t++) {
+    char buf[APPROX_MAX_LEN + 1];
+    const Term *term = &ix->terms[t];
+    if (term->match == MATCH_CODE || term->len > APPROX_MAX_LEN) continue;
+    memcpy(buf, ix->arena + term->text, term->len);
+    b.term = (uint32_t)t;
+    deletions(buf, term->len, 0, APPROX_MAX_EDITS, build_one, &b);
+  }
+  qsort(ix->dels, ix->ndels, sizeof(Deletion), deletion_cmp);
+  for (r = 0; r < ix->ndels; r++)           /* drop repeated pairs */
+    if (w == 0 || deletion_cmp(&ix->dels[w - 1], &ix->dels[r]) != 0)
+      ix->dels[w++] = ix->dels[r];
+  ix->ndels = w;
+  ix->dels_built = 1;
+}
+
+typedef struct QueryCtx {
+  const Index *ix;
+  const char *q;
+  size_t qlen;
+  uint32_t kinds;
+  int modes;
+  int nseen;
+  uint32_t seen[MAX_CANDIDATES];
+  int dist[MAX_CANDIDATES];
+} QueryCtx;
+
+static void query_one(const char *s, size_t n, void *ctx) {
+  QueryCtx *q = (QueryCtx *)ctx;
+  const Index *ix = q->ix;
+  uint64_t h = hash_bytes(s, n);
+  size_t lo = 0, hi = ix->ndels;
+  while (lo < hi) {                          /* first deletion >= h */
+    size_t mid = lo + (hi - lo) / 2;
+    if (ix->dels[mid].hash < h) lo = mid + 1; else hi = mid;
+  }
+  for (; lo < ix->ndels && ix->dels[lo].hash == h; lo++) {
+    uint32_t t = ix->dels[lo].term;
+    const Term *term = &ix->terms[t];
+    int i;
+    if (!(term->kinds & q->kinds) || !(term->modes & q->modes)) continue;
+    for (i = 0; i < q->nseen && q->seen[i] != t; i++) {}
+    if (i < q->nseen || q->nseen == MAX_CANDIDATES) continue;
+    q->seen[q->nseen] = t;
+    q->dist[q->nseen++] = edit_distance(q->q, q->qlen, ix->arena + term->text,
+                                        term->len, APPROX_MAX_EDITS);
+  }
+}
+
+/* the edits an approximate match may need, by the length of the term */
+static int approx_threshold(size_t len) {
+  return len < 5 ? 0 : len < 9 ? 1 : 2;
+}
+
+/* the order of suggestions: fewer edits, then the text */
+static int better(const Index *ix, const QueryCtx *q, int a, int b) {
+  const Term *x = &ix->terms[q->seen[a]], *y = &ix->terms[q->seen[b]];
+  int c;
+  size_t n = x->len < y->len ? x->len : y->len;
+  if (q->dist[a] != q->dist[b]) return q->dist[a] < q->dist[b];
+  c = memcmp(ix->arena + x->text, ix->arena + y->text, n);
+  return c != 0 ? c < 0 : x->len < y->len;
+}
+
+static void match_approx(lua_State *L, Index *ix, const char *q, size_t n,
+                         uint32_t kinds, int modes, Match *m) {
+  QueryCtx ctx;
+  char buf[APPROX_MAX_LEN + 1];
+  int order[MAX_CANDIDATES], i, j, k, best_ties = 0;
+  if (n > APPROX_MAX_LEN || n == 0) return;
+  build_deletions(L, ix);
+  ctx.ix = ix; ctx.q = q; ctx.qlen = n; ctx.kinds = kinds; ctx.modes = modes;
+  ctx.nseen = 0;
+  memcpy(buf, q, n);
+  deletions(buf, n, 0, APPROX_MAX_EDITS, query_one, &ctx);
+  for (i = 0, k = 0; i < ctx.nseen; i++) {   /* insertion sort, kept ones */
+    if (ctx.dist[i] > APPROX_MAX_EDITS) continue;
+    for (j = k++; j > 0 && better(ix, &ctx, i, order[j - 1]); j--)
+      order[j] = order[j - 1];
+    order[j] = i;
+  }
+  if (k == 0) return;
+  for (i = 0; i < k && ctx.dist[order[i]] == ctx.dist[order[0]]; i++)
+    if (ix->terms[ctx.seen[order[i]]].entry != ix->terms[ctx.seen[order[0]]].entry)
+      best_ties++;
+  if (ctx.dist[order[0]] <= approx_threshold(n) && best_ties == 0) {
+    m->how = MATCH_APPROXIMATE;
+    m->entry = ix->terms[ctx.seen[order[0]]].entry;
+    return;
+  }
+  for (i = 0; i < k && m->nsugg < INDEX_MAX_SUGGESTIONS; i++) {
+    uint32_t e = ix->terms[ctx.seen[order[i]]].entry;
+    for (j = 0; j < m->nsugg && m->sugg[j] != e; j++) {}
+    if (j == m->nsugg) m->sugg[m->nsugg++] = e;
+  }
+}
+
+/* ---------------------------------------------------------------------
+** Matching
+*/
+
+void index_match(lua_State *L, Index *ix, const char *text, size_t len,
+                 uint32_t kinds, int mode, Match *m) {
+  char norm[NORM_MAX + 1];
+  int n = norm_term(text, len, mode, norm);
+  int modes = mode == NORM_MEDICATION ? MODE_MEDICATION_BIT : MODE_PLAIN_BIT;
+  long t;
+  m->how = MATCH_NONE;
+  m->nsugg = 0;
+  if (n > 0 && (t = find_term(ix, norm, (size_t)n, kinds, modes)) >= 0) {
+    m->how = ix->terms[t].match;
+    m->entry = ix->terms[t].entry;
+    return;
+  }
+  if (match_code(ix, text, len, kinds, m)) return;
+  if (n > 0) match_approx(L, ix, norm, (size_t)n, kinds, modes, m);
+}
+
+/* ---------------------------------------------------------------------
+** Lua functions
+*/
+
+/* Stack: ... spec -- adds the terms of one entry:
+** { entry = N, kind = BIT, names = { name, synonym... }, codes = {...},
+**   medication = BOOL } */
+static void add_entry(lua_State *L, Index *ix, int spec) {
+  uint32_t entry, kinds;
+  int medication, i, n;
+  char norm[NORM_MAX + 1];
+  lua_getfield(L, spec, "entry");
+  lua_getfield(L, spec, "kind");
+  lua_getfield(L, spec, "medication");
+  entry = (uint32_t)lua_tonumber(L, -3);
+  kinds = (uint32_t)lua_tonumber(L, -2);
+  medication = lua_toboolean(L, -1);
+  lua_pop(L, 3);
+  lua_getfield(L, spec, "names");
+  n = (int)ifn_rawlen(L, -1);
+  for (i = 1; i <= n; i++) {
+    size_t len;
+    const char *s;
+    int nl, match = i == 1 ? MATCH_EXACT : MATCH_SYNONYM;
+    lua_rawgeti(L, -1, i);
+    s = luaL_checklstring(L, -1, &len);
+    if ((nl = norm_term(s, len, NORM_PLAIN, norm)) > 0)
+      add_term(L, ix, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT);
+    if (medication && (nl = norm_term(s, len, NORM_MEDICATION, norm)) > 0)
+      add_term(L, ix, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, spec, "codes");
+  n = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
+  for (i = 1; i <= n; i++) {
+    size_t len, kl;
+    const char *s;
+    lua_rawgeti(L, -1, i);
+    s = luaL_checklstring(L, -1, &len);
+    if ((kl = code_key(s, len, norm)) > 0)
+      add_term(L, ix, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* core.index(specs) -> index: specs is an array of entry specs */
+static int core_index(lua_State *L) {
+  Index *ix;
+  int i, n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  ix = (Index *)ifn_newuserdata(L, sizeof(Index));
+  memset(ix, 0, sizeof *ix);
+  luaL_getmetatable(L, INDEX_MT);
+  lua_setmetatable(L, -2);
+  n = (int)ifn_rawlen(L, 1);
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    luaL_argcheck(L, lua_istable(L, -1), 1, "entry specs must be tables");
+    add_entry(L, ix, lua_gettop(L));
+    lua_pop(L, 1);
+  }
+  slots_grow(L, ix);
+  return 1;
+}
+
+static const char *const match_names[] = {NULL, "exact", "synonym", "code",
+                                           "approximate"};
+
+/* index:match(text, kinds [, "medication"]) -> entry, how | nil, { entry... } */
+static int index_match_lua(lua_State *L) {
+  static const char *const modes[] = {"plain", "medication", NULL};
+  Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
+  size_t len;
+  const char *s = luaL_checklstring(L, 2, &len);
+  uint32_t kinds = (uint32_t)luaL_checknumber(L, 3);
+  int mode = luaL_checkoption(L, 4, "plain", modes), i;
+  Match m;
+  index_match(L, ix, s, len, kinds, mode, &m);
+  if (m.how != MATCH_NONE) {
+    ifn_pushinteger(L, m.entry);
+    lua_pushstring(L, match_names[m.how]);
+    return 2;
+  }
+  lua_pushnil(L);
+  lua_createtable(L, m.nsugg, 0);
+  for (i = 0; i < m.nsugg; i++) {
+    ifn_pushinteger(L, m.sugg[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 2;
+}
+
+/* index:stats() -> terms, deletions (for the benchmark and tests) */
+static int index_stats(lua_State *L) {
+  Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
+  ifn_pushinteger(L, ix->nterms);
+  ifn_pushinteger(L, ix->ndels);
+  return 2;
+}
+
+static const luaL_Reg index_methods[] = {
+  {"match", index_match_lua},
+  {"stats", index_stats},
+  {NULL, NULL}
+};
+
+void index_open(lua_State *L) {
+  luaL_newmetatable(L, INDEX_MT);
+  lua_pushcfunction(L, index_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_newtable(L);
+  ifn_setfuncs(L, index_methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, INDEX_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, core_index);
+  lua_setfield(L, -2, "index");
+}

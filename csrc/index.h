@@ -1,0 +1,66 @@
+/*
+** index.h: the term index of a knowledge base.  Every name, synonym and
+** code of every entry, normalised, in a hash table; and, built on first
+** need, a deletion index (SymSpell's method) that finds the entries
+** within two edits of a misspelt term without scanning the lexicon.
+*/
+#ifndef IFN_INDEX_H
+#define IFN_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lua.h"
+
+#define INDEX_MT "interferon.index"
+
+enum { MATCH_NONE, MATCH_EXACT, MATCH_SYNONYM, MATCH_CODE, MATCH_APPROXIMATE };
+
+/* how a term was normalised when it was indexed */
+enum { MODE_PLAIN_BIT = 1, MODE_MEDICATION_BIT = 2, MODE_CODE_BIT = 4 };
+
+#define INDEX_MAX_SUGGESTIONS 3
+
+typedef struct Term {
+  uint32_t text;        /* offset of the normalised text in the arena */
+  uint32_t len;
+  uint32_t kinds;       /* bit of the entry's kind */
+  uint32_t entry;       /* entry number, 1-based */
+  uint8_t match;        /* MATCH_EXACT (the name), _SYNONYM or _CODE */
+  uint8_t modes;        /* MODE_*_BIT */
+} Term;
+
+typedef struct Deletion {
+  uint64_t hash;        /* of the term with some characters deleted */
+  uint32_t term;
+} Deletion;
+
+typedef struct Index {
+  char *arena;
+  size_t arena_len, arena_cap;
+  Term *terms;
+  size_t nterms, terms_cap;
+  uint32_t *slots;      /* open addressing: term number + 1, or 0 */
+  size_t nslots;
+  Deletion *dels;       /* sorted by hash; built on first approximate use */
+  size_t ndels, dels_cap;
+  int dels_built;
+} Index;
+
+/* what a query resolved to */
+typedef struct Match {
+  int how;              /* MATCH_* */
+  uint32_t entry;
+  int nsugg;            /* suggestions, when how == MATCH_NONE */
+  uint32_t sugg[INDEX_MAX_SUGGESTIONS];
+} Match;
+
+/* Resolves TEXT against the terms of the given kinds: exact or synonym,
+** then code, then approximate. MODE is NORM_PLAIN or NORM_MEDICATION. */
+void index_match(lua_State *L, Index *ix, const char *text, size_t len,
+                 uint32_t kinds, int mode, Match *m);
+
+/* registers core.index and the index metatable in the table at the top */
+void index_open(lua_State *L);
+
+#endif

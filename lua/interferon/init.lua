@@ -1,0 +1,92 @@
+--- interferon: a knowledge base about interferon therapy for leukemia, and
+-- the screening built on it.  This module is the public API; the C core
+-- (interferon.core) does the decoding, matching and screening.
+-- @module interferon
+local core = require("interferon.core")
+local KB = require("interferon.kb")
+
+local interferon = {}
+
+interferon._VERSION = "interferon 0.1.0"
+
+--- The value a YAML null decodes to.
+interferon.null = core.null
+
+--- The notice every result and report carries.
+interferon.NOTICE = KB.NOTICE
+
+local function read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then
+    return nil, ("%s:1:1: cannot read file: %s"):format(path,
+      tostring(err):gsub("^" .. path:gsub("%p", "%%%0") .. ": ", ""))
+  end
+  local text, rerr = f:read("*a")
+  f:close()
+  if not text then return nil, ("%s:1:1: cannot read file: %s"):format(path, tostring(rerr)) end
+  return text
+end
+
+--- Loads a knowledge base: the bundled one, then each file of FILES on
+-- top.  `opts.bundled = false` loads only FILES.
+-- @return kb, or nil and "FILE:LINE:COL: message"
+function interferon.load(files, opts)
+  if files ~= nil and type(files) ~= "table" then
+    error(("bad argument #1 to 'load' (table expected, got %s)"):format(type(files)), 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #2 to 'load' (table expected, got %s)"):format(type(opts)), 2)
+  end
+  local list = {}
+  if not (opts and opts.bundled == false) then
+    for _, f in ipairs(core.bundled()) do list[#list + 1] = f end
+  end
+  for i, path in ipairs(files or {}) do
+    if type(path) ~= "string" then
+      error(("bad argument #1 to 'load' (file %d is a %s, not a path)"):format(i, type(path)), 2)
+    end
+    local text, err = read_file(path)
+    if not text then return nil, err end
+    list[#list + 1] = { name = path, text = text }
+  end
+  if #list == 0 then
+    return nil, "no knowledge-base files to load"
+  end
+  return KB.new(list)
+end
+
+local default_kb
+
+--- The bundled knowledge base, loaded once and cached.
+function interferon.default()
+  if not default_kb then
+    default_kb = assert(interferon.load())
+  end
+  return default_kb
+end
+
+--- interferon.screen(patient): kb:screen on the default knowledge base.
+function interferon.screen(patient)
+  if type(patient) ~= "table" then
+    error(("bad argument #1 to 'screen' (table expected, got %s)"):format(type(patient)), 2)
+  end
+  return interferon.default():screen(patient)
+end
+
+--- interferon.check_symptoms(list): kb:check_symptoms on the default KB.
+function interferon.check_symptoms(list)
+  if type(list) ~= "table" then
+    error(("bad argument #1 to 'check_symptoms' (table expected, got %s)"):format(type(list)), 2)
+  end
+  return interferon.default():check_symptoms(list)
+end
+
+--- interferon.lookup(term): kb:lookup on the default knowledge base.
+function interferon.lookup(term)
+  if type(term) ~= "string" then
+    error(("bad argument #1 to 'lookup' (string expected, got %s)"):format(type(term)), 2)
+  end
+  return interferon.default():lookup(term)
+end
+
+return interferon

@@ -1,0 +1,271 @@
+--- A loaded knowledge base: lookups, listings, explanations and screening.
+-- The object a user holds is a read-only view; its state lives here, keyed
+-- weakly by that view.
+local compile = require("interferon.compile")
+local patient = require("interferon.patient")
+local schema = require("interferon.schema")
+local util = require("interferon.util")
+
+local KB = {}
+local methods = {}
+local state = setmetatable({}, { __mode = "k" })
+
+--- The notice every result and report carries.
+KB.NOTICE = "This screening supports, and does not replace, clinical judgement: " ..
+  "it reports what the knowledge base matched and what it could not recognise."
+
+local ALL_KINDS, FIELD_MASK = 0, {}
+for _, bit in pairs(schema.KIND_BIT) do ALL_KINDS = ALL_KINDS + bit end
+for field, kinds in pairs(schema.FIELD_KINDS) do
+  local mask = 0
+  for _, k in ipairs(kinds) do mask = mask + schema.KIND_BIT[k] end
+  FIELD_MASK[field] = mask
+end
+local MEDICATION_MASK = FIELD_MASK.medications
+
+local function self_state(self, fname)
+  local s = state[self]
+  if not s then
+    error(("bad argument #1 to '%s' (knowledge base expected, got %s)")
+      :format(fname, type(self)), 3)
+  end
+  return s
+end
+
+local function check_string(v, n, fname)
+  if type(v) ~= "string" then
+    error(("bad argument #%d to '%s' (string expected, got %s)")
+      :format(n, fname, type(v)), 3)
+  end
+end
+
+--- kb:get(id) -> entry or nil
+function methods:get(id)
+  local s = self_state(self, "get")
+  check_string(id, 1, "get")
+  return s.frozen[id]
+end
+
+local function suggestion_names(s, numbers)
+  local out = {}
+  for i, n in ipairs(numbers) do out[i] = s.entries[s.ids[n]].name end
+  return out
+end
+
+--- kb:lookup(term) -> entry, match | nil, suggestions
+function methods:lookup(term)
+  local s = self_state(self, "lookup")
+  check_string(term, 1, "lookup")
+  local n, how = s.index:match(term, ALL_KINDS, "plain")
+  if not n then
+    local sugg = how
+    n, how = s.index:match(term, MEDICATION_MASK, "medication")
+    if not n then
+      for _, x in ipairs(how) do
+        local dup = false
+        for _, y in ipairs(sugg) do dup = dup or x == y end
+        if not dup and #sugg < 3 then sugg[#sugg + 1] = x end
+      end
+      return nil, suggestion_names(s, sugg)
+    end
+  end
+  return s.frozen[s.ids[n]], how
+end
+
+local function matches(e, filter)
+  for k, want in pairs(filter) do
+    local v = e[k]
+    if type(v) == "table" then
+      local found = false
+      for _, x in ipairs(v) do found = found or x == want end
+      if not found then return false end
+    elseif v ~= want then
+      return false
+    end
+  end
+  return true
+end
+
+--- kb:list(kind [, filter]) -> entries of KIND (all when nil), by id
+function methods:list(kind, filter)
+  local s = self_state(self, "list")
+  if kind ~= nil then
+    check_string(kind, 1, "list")
+    if not schema.KIND_BIT[kind] then
+      error(("bad argument #1 to 'list' (unknown kind '%s')%s")
+        :format(kind, util.did_you_mean(kind, schema.KINDS)), 2)
+    end
+  end
+  if filter ~= nil and type(filter) ~= "table" then
+    error(("bad argument #2 to 'list' (table expected, got %s)"):format(type(filter)), 2)
+  end
+  local out = {}
+  for _, id in ipairs(s.ids) do
+    local e = s.entries[id]
+    if (kind == nil or e.kind == kind) and (filter == nil or matches(e, filter)) then
+      out[#out + 1] = s.frozen[id]
+    end
+  end
+  return out
+end
+
+local function wrap(text, width, indent)
+  local lines, line = {}, indent
+  for word in text:gmatch("%S+") do
+    if #line + #word + 1 > width and line ~= indent then
+      lines[#lines + 1] = line
+      line = indent
+    end
+    line = line .. (line == indent and "" or " ") .. word
+  end
+  if line ~= indent then lines[#lines + 1] = line end
+  return table.concat(lines, "\n")
+end
+
+--- kb:explain(id) -> a human text with the sources | nil, message
+function methods:explain(id)
+  local s = self_state(self, "explain")
+  check_string(id, 1, "explain")
+  local e = s.entries[id]
+  if not e then
+    return nil, ("unknown id '%s'%s"):format(id, util.did_you_mean(id, s.ids))
+  end
+  local out = { ("%s (%s)"):format(e.name, e.id) }
+  local function add(label, value)
+    if value then out[#out + 1] = wrap(label .. ": " .. value, 78, "") end
+  end
+  add("kind", e.kind:gsub("_", " "))
+  add("severity", e.severity)
+  add("frequency", e.frequency and e.frequency:gsub("_", " "))
+  if e.summary then out[#out + 1] = wrap(e.summary, 78, "") end
+  add("action", e.action)
+  add("note", e.note)
+  add("also called", e.synonyms and table.concat(e.synonyms, ", "))
+  add("codes", e.codes and table.concat(e.codes, ", "))
+  add("class", e.class and table.concat(e.class, ", "))
+  add("members", e.members and table.concat(e.members, ", "))
+  add("evidence", e.evidence)
+  out[#out + 1] = "sources:"
+  for _, src in ipairs(e.sources) do
+    local r = s.entries[src]
+    local cite = r.title
+    if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
+    if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
+    if r.url then cite = cite .. " " .. r.url end
+    out[#out + 1] = wrap(("[%s] %s"):format(src, cite), 78, "  ")
+  end
+  return table.concat(out, "\n")
+end
+
+local function new_result(s, kind)
+  return { type = kind, findings = {}, unrecognized = {},
+    counts = { critical = 0, high = 0, moderate = 0, low = 0, info = 0 },
+    kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE }
+end
+
+local function run(s, result, fields)
+  result.findings, result.unrecognized = s.index:screen(fields, schema.RANK)
+  for _, f in ipairs(result.findings) do
+    result.counts[f.severity] = result.counts[f.severity] + 1
+  end
+  result.status = (#result.findings == 0 and #result.unrecognized == 0)
+    and "clear" or "review"
+  return result
+end
+
+local function field_spec(name, items)
+  local medication = name == "medications" or name == "supplements"
+  return { name = name, kinds = FIELD_MASK[name], items = items,
+    mode = medication and "medication" or "plain", split = medication }
+end
+
+--- kb:screen(patient) -> result | nil, message, field
+function methods:screen(p)
+  local s = self_state(self, "screen")
+  if type(p) ~= "table" then
+    error(("bad argument #1 to 'screen' (table expected, got %s)"):format(type(p)), 2)
+  end
+  local clean, err, field = patient.check(p)
+  if not clean then return nil, err, field end
+  local fields = {}
+  for _, name in ipairs(patient.LISTS) do
+    if clean[name] then fields[#fields + 1] = field_spec(name, clean[name]) end
+  end
+  for _, flag in ipairs(patient.FLAGS) do
+    local entries = s.flags[flag]
+    if clean[flag] == true and entries then
+      local inputs = {}
+      for i = 1, #entries do inputs[i] = true end
+      fields[#fields + 1] = { name = flag, entries = entries, inputs = inputs }
+    end
+  end
+  local result = new_result(s, "screening")
+  result.patient = { id = clean.id, sex = clean.sex, age = clean.age,
+    pregnant = clean.pregnant, breastfeeding = clean.breastfeeding }
+  return run(s, result, fields)
+end
+
+--- kb:check_symptoms(list) -> result | nil, message
+function methods:check_symptoms(list)
+  local s = self_state(self, "check_symptoms")
+  if type(list) ~= "table" then
+    error(("bad argument #1 to 'check_symptoms' (table expected, got %s)")
+      :format(type(list)), 2)
+  end
+  local ok, err = patient.check_list("symptoms", list)
+  if not ok then return nil, err end
+  return run(s, new_result(s, "symptoms"), { field_spec("symptoms", list) })
+end
+
+local function describe(s)
+  local counts, kinds = {}, {}
+  for _, id in ipairs(s.ids) do
+    local k = s.entries[id].kind
+    if not counts[k] then kinds[#kinds + 1] = k end
+    counts[k] = (counts[k] or 0) + 1
+  end
+  table.sort(kinds)
+  local parts = {}
+  for _, k in ipairs(kinds) do parts[#parts + 1] = ("%s %d"):format(k, counts[k]) end
+  return ("interferon knowledge base %s: %d entries (%s)")
+    :format(s.version, #s.ids, table.concat(parts, ", "))
+end
+
+local VIEW_MT = {
+  __index = function(self, key)
+    local s = state[self]
+    if key == "version" then return s.version end
+    if key == "checksum" then return s.checksum end
+    if key == "sources" then return s.sources end
+    return methods[key]
+  end,
+  __newindex = function(_, key)
+    error(("attempt to modify a read-only knowledge base (field '%s')"):format(tostring(key)), 2)
+  end,
+  __tostring = function(self) return describe(state[self]) end,
+  __name = "interferon.kb",
+  __metatable = "read-only",
+}
+
+--- Compiles FILES ({ name =, text = }...) into a knowledge base.
+function KB.new(files)
+  local s, err = compile.files(files)
+  if not s then return nil, err end
+  s.frozen, s.flags = {}, {}
+  local refs = {}
+  for i, id in ipairs(s.ids) do
+    local e = s.entries[id]
+    s.frozen[id] = util.readonly(e)
+    if e.kind == "reference" then refs[#refs + 1] = s.frozen[id] end
+    if e.patient_flag then
+      s.flags[e.patient_flag] = s.flags[e.patient_flag] or {}
+      table.insert(s.flags[e.patient_flag], i)
+    end
+  end
+  s.sources = util.readonly(refs)
+  local view = setmetatable({}, VIEW_MT)
+  state[view] = s
+  return view
+end
+
+return KB

@@ -1,0 +1,98 @@
+--- The patient schema: what `kb:screen` accepts, checked before any
+-- matching.  Tables are read with rawget/next only, so a metatable (even
+-- one whose metamethods raise) can neither fool nor crash the check.
+local core = require("interferon.core")
+local util = require("interferon.util")
+
+local patient = {}
+
+--- Limits on one patient, documented in the README.
+patient.MAX_ITEMS = 1000        -- terms in one list field
+patient.MAX_TERM = 1000         -- bytes in one term
+
+local LIST = "list"
+patient.FIELDS = {
+  id = "string", sex = "string", age = "number",
+  pregnant = "boolean", breastfeeding = "boolean",
+  conditions = LIST, medications = LIST, supplements = LIST, symptoms = LIST,
+}
+
+--- The list fields, in the order they are screened and reported.
+patient.LISTS = { "conditions", "medications", "supplements", "symptoms" }
+
+--- The boolean flags that raise entries with a matching `patient_flag`.
+patient.FLAGS = { "pregnant", "breastfeeding" }
+
+local function describe(v)
+  if type(v) == "string" then
+    return ("string \"%s\""):format(#v > 40 and v:sub(1, 37) .. "..." or v)
+  end
+  return type(v)
+end
+
+--- Checks the terms of a list; returns the list, or nil, message.
+function patient.check_list(name, list)
+  if type(list) ~= "table" then
+    return nil, ("field '%s' must be a list of strings, got %s"):format(name, describe(list))
+  end
+  local n = 0
+  for k in next, list do
+    if type(k) ~= "number" or k < 1 or k % 1 ~= 0 then
+      return nil, ("field '%s' must be a list of strings (it has the key %s)")
+        :format(name, describe(k))
+    end
+    n = n + 1
+    if n > patient.MAX_ITEMS then
+      return nil, ("field '%s' has more than %d items"):format(name, patient.MAX_ITEMS)
+    end
+  end
+  for i = 1, n do
+    local v = rawget(list, i)
+    if type(v) ~= "string" then
+      return nil, ("%s[%d] must be a string, got %s"):format(name, i,
+        v == nil and "a gap in the list" or describe(v))
+    end
+    if #v > patient.MAX_TERM then
+      return nil, ("%s[%d] is %d bytes, longer than the limit of %d")
+        :format(name, i, #v, patient.MAX_TERM)
+    end
+  end
+  return list
+end
+
+local function check_field(k, v)
+  local want = patient.FIELDS[k]
+  if want == LIST then
+    local ok, err = patient.check_list(k, v)
+    return ok ~= nil, err
+  end
+  if type(v) ~= want then
+    local expected = want == "boolean" and "true or false" or "a " .. want
+    return false, ("field '%s' must be %s, got %s"):format(k, expected, describe(v))
+  end
+  if k == "age" and (v ~= v or v < 0 or v > 150) then
+    return false, "field 'age' must be between 0 and 150"
+  end
+  return true
+end
+
+--- Checks a patient table.  Returns a clean plain copy (nulls from YAML
+-- dropped), or nil, message, field (the field at fault, for positions).
+function patient.check(p)
+  local clean = {}
+  for k, v in next, p do
+    if type(k) ~= "string" or not patient.FIELDS[k] then
+      return nil, ("unknown field %s%s"):format(
+        type(k) == "string" and ("'" .. k .. "'") or describe(k),
+        util.did_you_mean(k, patient.FIELDS)), k
+    end
+    if v ~= core.null then
+      local ok, err = check_field(k, v)
+      if not ok then return nil, err, k end
+      clean[k] = v
+    end
+  end
+  return clean
+end
+
+return patient

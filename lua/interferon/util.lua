@@ -1,0 +1,90 @@
+--- Small helpers shared by the Lua modules: positions, "did you mean",
+-- read-only views.
+local util = {}
+
+local POS_LINE = 16777216
+
+--- "FILE:LINE:COL: " for a position packed by the decoder (or line 1).
+function util.where(file, pos)
+  if type(pos) ~= "number" then return file .. ":1:1: " end
+  return ("%s:%d:%d: "):format(file, math.floor(pos / POS_LINE), pos % POS_LINE)
+end
+
+-- edit distance, for suggestions among a few words (keys, kinds, ids)
+local function distance(a, b)
+  local prev, cur = {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    cur[0] = i
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev, cur = cur, prev
+  end
+  return prev[#b]
+end
+
+--- The candidate closest to WORD, if it is close enough to be a likely typo.
+-- CANDIDATES is a list or a set (keys).
+function util.suggest(word, candidates)
+  if type(word) ~= "string" then return nil end
+  local best, best_d
+  local limit = math.max(2, math.floor(#word / 3))
+  local function consider(c)
+    if type(c) ~= "string" then return end
+    local d = distance(word, c)
+    if d <= limit and (not best_d or d < best_d or (d == best_d and c < best)) then
+      best, best_d = c, d
+    end
+  end
+  if candidates[1] ~= nil then
+    for _, c in ipairs(candidates) do consider(c) end
+  else
+    for c in pairs(candidates) do consider(c) end
+  end
+  return best
+end
+
+--- " (did you mean 'x'?)" or "".
+function util.did_you_mean(word, candidates)
+  local s = util.suggest(word, candidates)
+  return s and (" (did you mean '%s'?)"):format(s) or ""
+end
+
+local function refuse(_, key)
+  error(("attempt to modify a read-only knowledge base (field '%s')")
+    :format(tostring(key)), 2)
+end
+
+--- A read-only view of T and of every table reachable from it.  The view
+-- supports indexing, #, pairs and ipairs; assignment raises.
+function util.readonly(t, seen)
+  seen = seen or {}
+  if seen[t] then return seen[t] end
+  local store, proxy = {}, {}
+  seen[t] = proxy
+  for k, v in pairs(t) do
+    store[k] = type(v) == "table" and util.readonly(v, seen) or v
+  end
+  setmetatable(proxy, {
+    __index = store,
+    __newindex = refuse,
+    __len = function() return #store end,
+    __pairs = function() return next, store, nil end,
+    __ipairs = function() return ipairs(store) end,
+    __metatable = "read-only",
+  })
+  return proxy
+end
+
+--- A plain copy of a (possibly read-only) value, for callers that want to
+-- change it.
+function util.copy(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = util.copy(x) end
+  return out
+end
+
+return util
