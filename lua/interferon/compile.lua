@@ -98,8 +98,8 @@ function Build:add_entry(e)
       :format(id, kind))
   end
   if self.entries[id] then
-    fail(self:where(e, "id") .. ("id '%s' is already defined at %s(use 'extends: %s' to add to it)")
-      :format(id, self.origin[id].where, id))
+    fail(self:where(e, "id") .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
+      :format(id, self.origin[id].where:sub(1, -3), id))
   end
   for k in pairs(e) do
     if not schema.ALLOWED[kind][k] then
@@ -208,12 +208,12 @@ end
 -- a name or synonym may resolve to one entry only
 function Build:check_terms()
   local seen = {}
-  local function claim(text, mode, id, where)
+  local function claim(text, mode, id, where, original)
     local key = text and (mode .. ":" .. text)
     if not key then return end
     local other = seen[key]
     if other and other ~= id then
-      fail(where .. ("'%s' of '%s' already names '%s'"):format(text, id, other))
+      fail(where .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
     end
     seen[key] = id
   end
@@ -224,9 +224,9 @@ function Build:check_terms()
       terms[#terms + 1], wheres[#wheres + 1] = s, o.items.synonyms[i]
     end
     for i, t in ipairs(terms) do
-      claim(core.normalize(t), "plain", id, wheres[i])
+      claim(core.normalize(t), "plain", id, wheres[i], t)
       if schema.MEDICATION_KINDS[e.kind] then
-        claim(core.normalize(t, "medication"), "medication", id, wheres[i])
+        claim(core.normalize(t, "medication"), "medication", id, wheres[i], t)
       end
     end
   end

@@ -34,6 +34,7 @@ function util.suggest(word, candidates)
   local function consider(c)
     if type(c) ~= "string" then return end
     local d = distance(word, c)
+    if #word >= 4 and c:sub(1, 4) == word:sub(1, 4) then d = math.min(d, limit) end
     if d <= limit and (not best_d or d < best_d or (d == best_d and c < best)) then
       best, best_d = c, d
     end
