@@ -139,7 +139,8 @@ function Build:extend_entry(e)
   for k in pairs(e) do
     if k ~= "extends" then
       if not schema.EXTENDABLE[k] or not schema.ALLOWED[target.kind][k] then
-        fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s"):format(tostring(k), target.kind))
+        fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s%s"):format(tostring(k),
+          target.kind, schema.KEYS[k] and "" or util.did_you_mean(k, schema.EXTENDABLE)))
       end
       self:check_value(e, k, target.kind)
     end

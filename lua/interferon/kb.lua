@@ -195,7 +195,7 @@ function methods:screen(p)
     local entries = s.flags[flag]
     if clean[flag] == true and entries then
       local inputs = {}
-      for i = 1, #entries do inputs[i] = true end
+      for i = 1, #entries do inputs[i] = flag .. ": true" end
       fields[#fields + 1] = { name = flag, entries = entries, inputs = inputs }
     end
   end
