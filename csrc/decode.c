@@ -170,10 +170,31 @@ static void locate_offset(Decoder *d, size_t offset, long *line, long *col) {
   *col = c;
 }
 
+/* the byte at OFFSET of the current parser's input, or -1 */
+static int byte_at(Decoder *d, size_t offset) {
+  int c = -1;
+  if (d->fp != NULL) {
+    long here = ftell(d->fp);
+    if (fseek(d->fp, d->base_offset + (long)offset, SEEK_SET) == 0) c = getc(d->fp);
+    fseek(d->fp, here, SEEK_SET);
+  } else if (offset < d->input_len) {
+    c = d->input[offset];
+  }
+  return c;
+}
+
 /* fails with libyaml's own account of a syntax error */
 static int fail_parser(lua_State *L, Decoder *d) {
   yaml_parser_t *p = &d->parser;
   const char *problem = p->problem ? p->problem : "cannot parse the input";
+  if (p->error == YAML_SCANNER_ERROR && p->problem != NULL &&
+      strstr(p->problem, "cannot start any token") != NULL &&
+      byte_at(d, p->problem_mark.index) == '\t') {
+    push_where(L, d, (long)p->problem_mark.line, (long)p->problem_mark.column);
+    lua_pushliteral(L, "tab characters are not allowed for indentation (use spaces)");
+    lua_concat(L, 2);
+    return -1;
+  }
   long line = (long)p->problem_mark.line, col = (long)p->problem_mark.column;
   if (p->error == YAML_READER_ERROR) {
     locate_offset(d, p->problem_offset, &line, &col);

@@ -36,7 +36,7 @@ describe("the loader", function()
     { "broken syntax", "format: interferon-kb/1\nentries: [\n",
       "FILE:3:1: did not find expected node content (while parsing a flow node at line 3, column 1)" },
     { "a tab used for indentation", "format: interferon-kb/1\nentries:\n\t- id: x\n",
-      "FILE:3:1: found character that cannot start any token (while scanning for the next token at line 3, column 1)" },
+      "FILE:3:1: tab characters are not allowed for indentation (use spaces)" },
     { "a duplicate key", "format: interferon-kb/1\nformat: interferon-kb/1\n",
       "FILE:2:1: duplicate key 'format'" },
     { "a tag outside the core schema", "format: !!python/object x\n",
