@@ -103,7 +103,8 @@ describe("the loader", function()
       if c[3] then
         assert.equal(c[3], err)
       else
-        assert.equal("FILE:19:15: source 'reference.nope' of 'condition.c2' is not a reference (did you mean 'reference.r1'?)", err)
+        assert.equal("FILE:19:15: source 'reference.nope' of 'condition.c2' is not a reference "
+          .. "(did you mean 'reference.r1'?)", err)
       end
     end)
   end
