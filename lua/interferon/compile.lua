@@ -98,7 +98,8 @@ function Build:add_entry(e)
       :format(id, kind))
   end
   if self.entries[id] then
-    fail(self:where(e, "id") .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
+    fail(self:where(e, "id")
+      .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
       :format(id, self.origin[id].where:sub(1, -3), id))
   end
   for k in pairs(e) do
@@ -139,7 +140,8 @@ function Build:extend_entry(e)
   for k in pairs(e) do
     if k ~= "extends" then
       if not schema.EXTENDABLE[k] or not schema.ALLOWED[target.kind][k] then
-        fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s%s"):format(tostring(k),
+        fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s%s"):format(
+          tostring(k),
           target.kind, schema.KEYS[k] and "" or util.did_you_mean(k, schema.EXTENDABLE)))
       end
       self:check_value(e, k, target.kind)
@@ -147,7 +149,8 @@ function Build:extend_entry(e)
   end
   if e.severity and target.severity and
       schema.RANK[e.severity] > schema.RANK[target.severity] then
-    fail(self:where(e, "severity") .. ("'extends' may raise a severity, not lower it ('%s' is '%s')")
+    fail(self:where(e, "severity")
+      .. ("'extends' may raise a severity, not lower it ('%s' is '%s')")
       :format(id, target.severity))
   end
   for k, v in pairs(e) do
