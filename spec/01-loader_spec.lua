@@ -46,7 +46,7 @@ describe("the loader", function()
       "FILE:2:15: recursive alias '*e' (the anchor contains itself)" },
     { "an unknown alias", "format: *nope\n", "FILE:1:9: unknown alias '*nope'" },
     { "a merge key", "a: &a {x: 1}\nb:\n  <<: *a\n", "FILE:3:3: merge keys ('<<') are not supported" },
-    { "invalid UTF-8", "format: \"interferon\xff\"\n", "FILE:1:20: invalid leading UTF-8 octet (byte 0xFF)" },
+    { "invalid UTF-8", "format: \"interferon\255\"\n", "FILE:1:20: invalid leading UTF-8 octet (byte 0xFF)" },
     { "two documents", "format: interferon-kb/1\n---\nformat: x\n",
       "FILE:2:1: more than 1 document in the input" },
     { "an empty file", "", "FILE:1:1: empty file (expected 'format', 'version' and 'entries')" },

@@ -97,7 +97,9 @@ describe("a knowledge base", function()
     it("computes the members of a drug class", function()
       local cls = kb:get("drug_class.anxiety_medication")
       local found = false
-      for _, id in ipairs(cls.members) do found = found or id == "drug.lorazepam" end
+      for _, id in interferon.ipairs(cls.members) do
+        found = found or id == "drug.lorazepam"
+      end
       assert.is_true(found)
     end)
   end)
@@ -124,15 +126,37 @@ describe("a knowledge base", function()
       assert.has_error(function() setmetatable(e, nil) end)
     end)
 
-    it("still supports #, ipairs and pairs", function()
+    it("still supports #, interferon.ipairs and interferon.pairs", function()
       local e = kb:get("drug.lorazepam")
       local n = 0
-      for _ in ipairs(e.synonyms) do n = n + 1 end
+      for _ in interferon.ipairs(e.synonyms) do n = n + 1 end
       assert.equal(#e.synonyms, n)
+      assert.is_true(n >= 1)
       local keys = {}
-      for k in pairs(e) do keys[k] = true end
+      for k in interferon.pairs(e) do keys[k] = true end
       assert.is_true(keys.id and keys.name and keys.sources)
     end)
+
+    it("walks plain tables with interferon.pairs and interferon.ipairs", function()
+      local seen = {}
+      for i, v in interferon.ipairs({ "a", "b" }) do seen[i] = v end
+      for k, v in interferon.pairs({ x = 1 }) do seen[k] = v end
+      assert.same({ "a", "b", x = 1 }, seen)
+    end)
+
+    -- Lua 5.1 and LuaJIT ignore __pairs and __ipairs on tables
+    local builtin = #setmetatable({}, { __len = function() return 1 end }) == 1
+    if builtin then
+      it("supports the builtin ipairs and pairs from Lua 5.2 on", function()
+        local e = kb:get("drug.lorazepam")
+        local n = 0
+        for _ in ipairs(e.synonyms) do n = n + 1 end
+        assert.equal(#e.synonyms, n)
+        local keys = {}
+        for k in pairs(e) do keys[k] = true end
+        assert.is_true(keys.id and keys.name and keys.sources)
+      end)
+    end
 
     it("hands out findings the caller may change without harm", function()
       local r = kb:screen({ medications = { "Ativan" } })

@@ -1,6 +1,7 @@
 -- Every fact of the seed article is answered by kb:lookup as a clinic
 -- would type it, and every answer names its sources.
-local kb = require("interferon").default()
+local interferon = require("interferon")
+local kb = interferon.default()
 
 -- { what a person types, the entry it must find, a field it must have }
 local facts = {
@@ -101,7 +102,7 @@ describe("the seed article", function()
       assert.is_true(how == "exact" or how == "synonym", "matched by " .. tostring(how))
       for k, v in pairs(f[3] or {}) do assert.equal(v, e[k], k) end
       assert.is_true(#e.sources >= 1)
-      for _, src in ipairs(e.sources) do assert.equal("reference", kb:get(src).kind) end
+      for _, src in interferon.ipairs(e.sources) do assert.equal("reference", kb:get(src).kind) end
     end)
   end
 
@@ -109,7 +110,7 @@ describe("the seed article", function()
     for _, f in ipairs(facts) do
       local e = kb:lookup(f[1])
       local cites = false
-      for _, src in ipairs(e.sources) do cites = cites or src == "reference.article" end
+      for _, src in interferon.ipairs(e.sources) do cites = cites or src == "reference.article" end
       assert.is_true(cites, e.id .. " does not cite the article")
     end
   end)

@@ -4,6 +4,7 @@
 -- @module interferon
 local core = require("interferon.core")
 local KB = require("interferon.kb")
+local util = require("interferon.util")
 
 local interferon = {}
 
@@ -14,6 +15,21 @@ interferon.null = core.null
 
 --- The notice every result and report carries.
 interferon.NOTICE = KB.NOTICE
+
+--- pairs that also walks knowledge-base entries and their lists, on every
+-- Lua version.  On Lua 5.1 and LuaJIT an entry is a read-only userdata,
+-- which the builtin pairs refuses; from 5.2 on the builtin works too.
+-- @function pairs
+-- @param t an entry, a list in it, or any table
+-- @return the iterator triple of the builtin pairs
+interferon.pairs = util.pairs
+
+--- ipairs that also walks knowledge-base entries and their lists, on every
+-- Lua version (see `pairs`).
+-- @function ipairs
+-- @param t an entry, a list in it, or any table
+-- @return the iterator triple of the builtin ipairs
+interferon.ipairs = util.ipairs
 
 local function read_file(path)
   local f, err = io.open(path, "rb")

@@ -3,7 +3,8 @@
 -- clinical fact, only what keys each kind of entry may carry.
 local schema = {}
 
-local unpack = table.unpack or unpack -- luacheck: ignore 113
+-- table.unpack from 5.2 on, the global unpack in 5.1 and LuaJIT
+local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
 
 schema.FORMAT = "interferon-kb/1"
 
@@ -19,7 +20,13 @@ schema.KINDS = {
   "warning", "condition", "drug_class", "drug", "supplement", "advice",
 }
 schema.KIND_BIT = {}
-for i, kind in ipairs(schema.KINDS) do schema.KIND_BIT[kind] = 2 ^ (i - 1) end
+do  -- by doubling, not 2 ^ n, so that the bits are integers on 5.3 and 5.4
+  local bit = 1
+  for _, kind in ipairs(schema.KINDS) do
+    schema.KIND_BIT[kind] = bit
+    bit = bit * 2
+  end
+end
 
 -- value checkers: each returns true, or false and what was expected
 local function string_value(v)

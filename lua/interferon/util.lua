@@ -58,33 +58,69 @@ local function refuse(_, key)
     :format(tostring(key)), 2)
 end
 
+-- Lua 5.1 and LuaJIT ignore __len, __pairs and __ipairs on tables, and a
+-- table whose items are stored in it cannot refuse an assignment to them.
+-- There a view is a userdata (newproxy), which honours __len and refuses
+-- every assignment; util.pairs and util.ipairs iterate it.  From 5.2 on a
+-- view is a table, and the builtin #, pairs and ipairs work on it too.
+local newproxy = rawget(_G, "newproxy")
+local TABLE_LEN = #setmetatable({}, { __len = function() return 1 end }) == 1
+local stores = setmetatable({}, { __mode = "k" })  -- view -> its items
+
+local function new_view()
+  if TABLE_LEN or not newproxy then
+    local mt = {}
+    return setmetatable({}, mt), mt
+  end
+  local proxy = newproxy(true)
+  return proxy, getmetatable(proxy)
+end
+
 --- A read-only view of T and of every table reachable from it.  The view
--- supports indexing, #, pairs and ipairs; assignment raises.
+-- supports indexing, #, util.pairs and util.ipairs (and, from Lua 5.2 on,
+-- the builtin pairs and ipairs); assignment raises.
 function util.readonly(t, seen)
   seen = seen or {}
   if seen[t] then return seen[t] end
-  local store, proxy = {}, {}
+  local store = {}
+  local proxy, mt = new_view()
   seen[t] = proxy
   for k, v in pairs(t) do
     store[k] = type(v) == "table" and util.readonly(v, seen) or v
   end
-  setmetatable(proxy, {
-    __index = store,
-    __newindex = refuse,
-    __len = function() return #store end,
-    __pairs = function() return next, store, nil end,
-    __ipairs = function() return ipairs(store) end,
-    __metatable = "read-only",
-  })
+  mt.__index = store
+  mt.__newindex = refuse
+  mt.__len = function() return #store end
+  mt.__pairs = function() return next, store, nil end
+  mt.__ipairs = function() return ipairs(store) end
+  mt.__metatable = "read-only"
+  stores[proxy] = store
   return proxy
+end
+
+--- True when V is a read-only view made by util.readonly.
+function util.is_view(v)
+  return stores[v] ~= nil
+end
+
+--- pairs that also walks a read-only view, on every Lua version.
+function util.pairs(v)
+  local store = stores[v]
+  if store then return next, store, nil end
+  return pairs(v)
+end
+
+--- ipairs that also walks a read-only view, on every Lua version.
+function util.ipairs(v)
+  return ipairs(stores[v] or v)
 end
 
 --- A plain copy of a (possibly read-only) value, for callers that want to
 -- change it.
 function util.copy(v)
-  if type(v) ~= "table" then return v end
+  if type(v) ~= "table" and not stores[v] then return v end
   local out = {}
-  for k, x in pairs(v) do out[k] = util.copy(x) end
+  for k, x in util.pairs(v) do out[k] = util.copy(x) end
   return out
 end
 
