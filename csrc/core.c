@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "decode.h"
 #include "digest.h"
+#include "escape.h"
 #include "index.h"
 #include "normalize.h"
 #include "screen.h"
@@ -45,6 +46,7 @@ int luaopen_interferon_core(lua_State *L) {
   normalize_open(L);
   index_open(L);
   screen_open(L);
+  escape_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

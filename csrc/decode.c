@@ -67,6 +67,7 @@ typedef struct Decoder {
   long documents;
   long records;         /* records yielded or refused so far (streams) */
   long rec_level;       /* d->level just outside the record being built */
+  yaml_mark_t rec_mark; /* where the record being built starts */
   int in_doc, in_seq, done;
   /* stack slots used while one call builds values (never across calls) */
   int anchors_idx, sizes_idx, pos_idx, name_idx;
@@ -647,6 +648,7 @@ static int decoder_next(lua_State *L, Decoder *d) {
       if (is_empty_root(d)) continue;            /* a bare '---' */
     }
     d->nodes = 0;
+    d->rec_mark = d->event.start_mark;
     d->rec_level = d->level - (d->event.type == YAML_SEQUENCE_START_EVENT ||
                                d->event.type == YAML_MAPPING_START_EVENT);
     return build_node(L, d, d->in_seq) ? -1 : 1;
@@ -835,7 +837,8 @@ static void resync(lua_State *L, Decoder *d) {
   d->done = 1;
 }
 
-/* reader:next() -> value, positions, line | false, message | nil (end) */
+/* reader:next() -> value, positions, n | false, message, n | nil (end);
+** with the positions option, positions[0] is where the record starts */
 static int reader_next(lua_State *L) {
   Decoder *d = (Decoder *)luaL_checkudata(L, 1, DECODER_MT);
   int r, syntax;
@@ -863,6 +866,10 @@ static int reader_next(lua_State *L) {
   lua_setfield(L, -2, "sizes");
   lua_pop(L, 1);
   if (r > 0) {
+    if (d->positions) {                    /* positions[0]: the record's */
+      push_pos(L, d, d->rec_mark);
+      lua_rawseti(L, d->pos_idx, 0);
+    }
     lua_pushvalue(L, d->pos_idx);
     ifn_pushinteger(L, d->records);
     return 3;
