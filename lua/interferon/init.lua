@@ -5,6 +5,8 @@
 local core = require("interferon.core")
 local KB = require("interferon.kb")
 local util = require("interferon.util")
+local report = require("interferon.report")
+local stream = require("interferon.stream")
 
 local interferon = {}
 
@@ -103,6 +105,27 @@ function interferon.lookup(term)
     error(("bad argument #1 to 'lookup' (string expected, got %s)"):format(type(term)), 2)
   end
   return interferon.default():lookup(term)
+end
+
+--- interferon.patients(path): iterates over the patients of a YAML or JSON
+-- file ("-" for standard input), one record at a time.  Yields patient,
+-- nil, n for a good record and false, "FILE:LINE:COL: message", n for a bad
+-- one; reading goes on after a bad record.
+interferon.patients = stream.patients
+
+--- interferon.report(result, format [, opts]) -> string: "text",
+-- "markdown", "json" or "html" (see interferon.report).  Sources are cited
+-- from opts.kb, or from the bundled knowledge base when the result came
+-- from it.
+function interferon.report(result, format, opts)
+  if type(result) == "table" and type(result.kb) == "table" and
+      (opts == nil or (type(opts) == "table" and opts.kb == nil)) and
+      result.kb.checksum == interferon.default().checksum then
+    local with = { kb = interferon.default() }
+    for k, v in pairs(opts or {}) do with[k] = v end
+    opts = with
+  end
+  return report.render(result, format, opts)
 end
 
 return interferon

@@ -1,0 +1,519 @@
+--- Reports: a screening or symptom result as text for a terminal, Markdown,
+-- JSON or a standalone HTML page.  Presentation only: every string that
+-- came from input goes through the C escapes (core.text_clean,
+-- core.html_escape, core.json_encode), and nothing here reads a clock, so
+-- the same result always gives the same bytes.
+local core = require("interferon.core")
+local schema = require("interferon.schema")
+
+local report = {}
+
+--- The tag every JSON report carries; bumped when its shape changes.
+report.SCHEMA = "interferon.screening/1"
+--- The tag of a JSON line that stands for a record that could not be read.
+report.ERROR_SCHEMA = "interferon.error/1"
+
+--- The formats there are, in alphabetical order.
+report.FORMATS = { "html", "json", "markdown", "text" }
+
+--- What a symptom report tells the reader about symptoms it does not list.
+report.SYMPTOM_ADVICE = "A symptom this knowledge base does not list is not known " ..
+  "to be harmless: report every new or worsening symptom to the care team."
+
+local SEVERITIES = schema.SEVERITIES
+local FINDING_KEYS = { "action", "field", "frequency", "id", "input", "kind", "match",
+  "matched", "message", "severity", "sources", "title" }
+local PATIENT_KEYS = { "id", "sex", "age", "pregnant", "breastfeeding" }
+local OBJECT = { __json = "object" }     -- an empty table that JSON writes as {}
+
+local clean = core.text_clean
+
+-- a value from the result as plain text: strings cleaned, booleans as words
+local function show(v)
+  if type(v) == "boolean" then return v and "yes" or "no" end
+  if type(v) == "number" and v % 1 == 0 then return ("%d"):format(v) end
+  return clean(tostring(v))
+end
+
+-- display width of a cleaned (valid UTF-8) string: its code points
+local function width(s)
+  return #s - select(2, s:gsub("[\128-\191]", ""))
+end
+
+local function pad(s, n) return s .. (" "):rep(n - width(s)) end
+
+-- words of TEXT filled to WIDTH columns, later lines after INDENT
+local function wrap(text, cols, indent)
+  local lines, line = {}, ""
+  for word in text:gmatch("%S+") do
+    if line ~= "" and width(line) + 1 + width(word) > cols - #indent then
+      lines[#lines + 1] = line
+      line = word
+    else
+      line = line == "" and word or line .. " " .. word
+    end
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n" .. indent)
+end
+
+local function short_source(id) return (id:gsub("^reference%.", "")) end
+
+-- "roster.yaml, record 3" for a record of a stream, or nil
+local function origin(meta)
+  if not meta or not meta.source then return nil end
+  return meta.record and ("%s, record %d"):format(meta.source, meta.record) or meta.source
+end
+
+-- the patient described in one line: "MRN-1, female, 41, pregnant"
+local function patient_line(p)
+  if not p then return nil end
+  local parts = {}
+  if p.id then parts[#parts + 1] = show(p.id) end
+  if p.sex then parts[#parts + 1] = show(p.sex) end
+  if p.age then parts[#parts + 1] = "age " .. show(p.age) end
+  if p.pregnant ~= nil then parts[#parts + 1] = p.pregnant and "pregnant" or "not pregnant" end
+  if p.breastfeeding ~= nil then
+    parts[#parts + 1] = p.breastfeeding and "breastfeeding" or "not breastfeeding"
+  end
+  return #parts > 0 and table.concat(parts, ", ") or "no details given"
+end
+
+local function counts_line(result)
+  local parts = {}
+  for _, level in ipairs(SEVERITIES) do
+    parts[#parts + 1] = ("%d %s"):format(result.counts[level] or 0, level)
+  end
+  local n = #result.findings
+  return ("%d finding%s (%s), %d not recognised"):format(n, n == 1 and "" or "s",
+    table.concat(parts, ", "), #result.unrecognized)
+end
+
+local function heading(result)
+  return result.type == "symptoms" and "Interferon symptom check" or "Interferon screening"
+end
+
+-- the reference ids the findings cite, in order of first citation
+local function cited_sources(result)
+  local seen, list = {}, {}
+  for _, f in ipairs(result.findings) do
+    for _, id in ipairs(f.sources or {}) do
+      if not seen[id] then
+        seen[id] = true
+        list[#list + 1] = id
+      end
+    end
+  end
+  return list
+end
+
+-- a reference as one line of text, from KB when it has the entry
+local function citation(kb, id)
+  local r = kb and kb:get(id)
+  if not r then return id end
+  local cite = r.title or r.name
+  if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
+  if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
+  if r.url then cite = cite .. " " .. r.url end
+  return cite
+end
+
+---------------------------------------------------------------------------
+-- text
+---------------------------------------------------------------------------
+
+local COLORS = { critical = "1;31", high = "31", moderate = "33", low = "36", info = "2",
+  unknown = "35", review = "1;33", clear = "1;32" }
+local LABEL = 10       -- the severity column
+
+local function paint(opts, key, s)
+  if not opts.color then return s end
+  return ("\27[%sm%s\27[0m"):format(COLORS[key], s)
+end
+
+local function text_finding(out, f, opts)
+  local label = pad(f.severity:upper(), LABEL)
+  local match = f.match == "exact" and "" or (", " .. f.match)
+  out[#out + 1] = paint(opts, f.severity, label) .. wrap(("%s  [%s: \"%s\" -> %s%s]")
+    :format(show(f.title), show(f.field), show(f.input), show(f.matched), match),
+    78, (" "):rep(LABEL))
+  local indent = (" "):rep(LABEL)
+  local function add(text) out[#out + 1] = indent .. wrap(text, 78, indent) end
+  if f.message then add(show(f.message)) end
+  if f.action then add("Action: " .. show(f.action)) end
+  if f.frequency then add("Frequency: " .. show(f.frequency):gsub("_", " ")) end
+  local src = {}
+  for i, id in ipairs(f.sources or {}) do src[i] = short_source(show(id)) end
+  add("Sources: " .. table.concat(src, ", "))
+end
+
+local function text_body(result, opts, meta)
+  local out = {}
+  local status = result.status == "clear" and "clear" or "review"
+  out[1] = ("%s: %s"):format(heading(result), paint(opts, status, status:upper()))
+  if origin(meta) then out[#out + 1] = "Record:   " .. show(origin(meta)) end
+  if result.type ~= "symptoms" then out[#out + 1] = "Patient:  " .. patient_line(result.patient) end
+  out[#out + 1] = "Summary:  " .. counts_line(result)
+  out[#out + 1] = ""
+  for _, f in ipairs(result.findings) do text_finding(out, f, opts) end
+  for _, u in ipairs(result.unrecognized) do
+    local sugg = {}
+    for i, s in ipairs(u.suggestions or {}) do sugg[i] = show(s) end
+    out[#out + 1] = paint(opts, "unknown", pad("UNKNOWN", LABEL)) ..
+      wrap(("%s: \"%s\" is not in the knowledge base%s"):format(show(u.field), show(u.input),
+        #sugg > 0 and (" (did you mean " .. table.concat(sugg, ", ") .. "?)") or ""),
+        78, (" "):rep(LABEL))
+  end
+  if #result.findings + #result.unrecognized > 0 then out[#out + 1] = "" end
+  if result.type == "symptoms" then
+    out[#out + 1] = wrap(report.SYMPTOM_ADVICE, 78, "")
+  end
+  out[#out + 1] = ("Knowledge base %s, checksum %s"):format(show(result.kb.version),
+    show(result.kb.checksum))
+  out[#out + 1] = wrap(show(result.notice), 78, "")
+  return table.concat(out, "\n") .. "\n"
+end
+
+---------------------------------------------------------------------------
+-- markdown
+---------------------------------------------------------------------------
+
+-- input as Markdown text: never markup, never a table break
+local function md(v)
+  return (show(v):gsub("[\\`*_%[%]|~<>&#!]", {
+    ["<"] = "&lt;", [">"] = "&gt;", ["&"] = "&amp;",
+  }):gsub("[\\`*_%[%]|~#!]", "\\%0"))
+end
+
+local function markdown_body(result, opts, meta)
+  local status = result.status == "clear" and "clear" or "review"
+  local out = { ("# %s: %s"):format(heading(result), status), "" }
+  if origin(meta) then out[#out + 1] = "- Record: " .. md(origin(meta)) end
+  if result.type ~= "symptoms" then
+    out[#out + 1] = "- Patient: " .. md(patient_line(result.patient))
+  end
+  out[#out + 1] = "- Summary: " .. md(counts_line(result))
+  out[#out + 1] = ""
+  if #result.findings > 0 then
+    out[#out + 1] = "## Findings"
+    out[#out + 1] = ""
+    out[#out + 1] = "| Severity | Finding | Patient's term | Matched | Action | Sources |"
+    out[#out + 1] = "|---|---|---|---|---|---|"
+    for _, f in ipairs(result.findings) do
+      local src = {}
+      for i, id in ipairs(f.sources or {}) do src[i] = md(short_source(id)) end
+      out[#out + 1] = ("| **%s** | %s: %s | %s: %s | %s (%s) | %s | %s |"):format(
+        md(f.severity), md(f.title), md(f.message or ""), md(f.field), md(f.input),
+        md(f.matched), md(f.match), md(f.action or ""), table.concat(src, ", "))
+    end
+    out[#out + 1] = ""
+  end
+  if #result.unrecognized > 0 then
+    out[#out + 1] = "## Not recognised"
+    out[#out + 1] = ""
+    for _, u in ipairs(result.unrecognized) do
+      local sugg = {}
+      for i, s in ipairs(u.suggestions or {}) do sugg[i] = md(s) end
+      out[#out + 1] = ("- %s: %s%s"):format(md(u.field), md(u.input),
+        #sugg > 0 and (" (did you mean " .. table.concat(sugg, ", ") .. "?)") or "")
+    end
+    out[#out + 1] = ""
+  end
+  if result.type == "symptoms" then
+    out[#out + 1] = md(report.SYMPTOM_ADVICE)
+    out[#out + 1] = ""
+  end
+  local sources = cited_sources(result)
+  if #sources > 0 then
+    out[#out + 1] = "## Sources"
+    out[#out + 1] = ""
+    for _, id in ipairs(sources) do
+      out[#out + 1] = ("- %s: %s"):format(md(short_source(id)), md(citation(opts.kb, id)))
+    end
+    out[#out + 1] = ""
+  end
+  out[#out + 1] = ("Knowledge base %s, checksum `%s`"):format(md(result.kb.version),
+    show(result.kb.checksum):gsub("`", ""))
+  out[#out + 1] = ""
+  out[#out + 1] = "> " .. md(result.notice)
+  return table.concat(out, "\n") .. "\n"
+end
+
+---------------------------------------------------------------------------
+-- JSON
+---------------------------------------------------------------------------
+
+local function copy_list(list)
+  local out = {}
+  for i, v in ipairs(list or {}) do out[i] = v end
+  return out
+end
+
+--- The JSON document of RESULT, as a Lua table (documented in the README,
+-- "JSON report").
+function report.json_document(result, meta)
+  local doc = {
+    schema = report.SCHEMA, type = result.type or "screening", status = result.status,
+    notice = result.notice, findings = {}, unrecognized = {},
+    kb = { version = result.kb.version, checksum = result.kb.checksum },
+    counts = {},
+  }
+  for _, level in ipairs(SEVERITIES) do doc.counts[level] = result.counts[level] or 0 end
+  if doc.type == "symptoms" then
+    doc.advice = report.SYMPTOM_ADVICE
+  else
+    doc.patient = setmetatable({}, OBJECT)
+    for _, k in ipairs(PATIENT_KEYS) do doc.patient[k] = (result.patient or {})[k] end
+  end
+  for i, f in ipairs(result.findings) do
+    local out = {}
+    for _, k in ipairs(FINDING_KEYS) do out[k] = f[k] end
+    out.sources = copy_list(f.sources)
+    doc.findings[i] = out
+  end
+  for i, u in ipairs(result.unrecognized) do
+    doc.unrecognized[i] = { field = u.field, input = u.input,
+      suggestions = copy_list(u.suggestions) }
+  end
+  if meta and meta.source then doc.record = { file = meta.source, number = meta.record } end
+  return doc
+end
+
+local function json_body(result, _, meta)
+  return core.json_encode(report.json_document(result, meta)) .. "\n"
+end
+
+---------------------------------------------------------------------------
+-- HTML
+---------------------------------------------------------------------------
+
+local h = core.html_escape
+
+local function hs(v) return h(show(v)) end
+
+local HTML_HEAD = [[
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Interferon screening report</title>
+<style>
+@page { size: A4; margin: 16mm 14mm; }
+body { font: 11pt/1.45 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1a1a1a;
+  max-width: 190mm; margin: 0 auto; padding: 12px; }
+section.report + section.report { break-before: page; margin-top: 32px; }
+h1 { font-size: 18pt; margin: 0 0 4px; }
+h2 { font-size: 13pt; margin: 20px 0 6px; border-bottom: 1px solid #bbb; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
+dl.facts dt { font-weight: bold; }
+dl.facts dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; font-size: 10pt; }
+th, td { border: 1px solid #999; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+tr { break-inside: avoid; }
+.badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 9pt;
+  font-weight: bold; text-transform: uppercase; color: #fff; white-space: nowrap;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.critical { background: #8b0000; } .high { background: #c62828; }
+.moderate { background: #e08a00; } .low { background: #2e7d9a; } .info { background: #666; }
+.unknown { background: #6a3d9a; } .review { background: #c62828; } .clear { background: #2e7d32; }
+.term { font-family: "DejaVu Sans Mono", monospace; white-space: pre-wrap; }
+.muted { color: #555; font-size: 9pt; }
+.notice { border: 2px solid #1a1a1a; padding: 8px 10px; margin-top: 18px; font-weight: bold; }
+.advice { border-left: 4px solid #e08a00; padding: 4px 10px; }
+code { font-size: 9pt; word-break: break-all; }
+</style>
+</head>
+<body>
+]]
+
+local HTML_FOOT = "</body>\n</html>\n"
+
+local function badge(class, text)
+  return ('<span class="badge %s">%s</span>'):format(class, h(text))
+end
+
+local function html_facts(out, result, meta)
+  out[#out + 1] = '<dl class="facts">'
+  local function fact(k, v) out[#out + 1] = ("<dt>%s</dt><dd>%s</dd>"):format(k, v) end
+  if origin(meta) then fact("Record", hs(origin(meta))) end
+  if result.type ~= "symptoms" then
+    local p = result.patient or {}
+    fact("Patient", p.id and ('<span class="term">' .. hs(p.id) .. "</span>") or "not given")
+    if p.sex then fact("Sex", hs(p.sex)) end
+    if p.age then fact("Age", hs(p.age)) end
+    if p.pregnant ~= nil then fact("Pregnant", hs(p.pregnant)) end
+    if p.breastfeeding ~= nil then fact("Breastfeeding", hs(p.breastfeeding)) end
+  end
+  local counts = {}
+  for _, level in ipairs(SEVERITIES) do
+    counts[#counts + 1] = badge(level, ("%s %d"):format(level, result.counts[level] or 0))
+  end
+  counts[#counts + 1] = badge("unknown", ("not recognised %d"):format(#result.unrecognized))
+  fact("Summary", table.concat(counts, " "))
+  out[#out + 1] = "</dl>"
+end
+
+local function html_findings(out, result)
+  if #result.findings == 0 then
+    out[#out + 1] = "<h2>Findings</h2>\n<p>No finding.</p>"
+    return
+  end
+  out[#out + 1] = "<h2>Findings</h2>\n<table>\n<thead><tr><th>Severity</th>" ..
+    "<th>Patient's term</th><th>Matched</th><th>Concern and action</th>" ..
+    "<th>Sources</th></tr></thead>\n<tbody>"
+  for _, f in ipairs(result.findings) do
+    local src = {}
+    for i, id in ipairs(f.sources or {}) do src[i] = hs(short_source(id)) end
+    out[#out + 1] = ("<tr><td>%s</td><td><span class=\"muted\">%s</span><br>" ..
+      "<span class=\"term\">%s</span></td>" ..
+      "<td><strong>%s</strong><br><span class=\"muted\">%s (%s)</span></td>" ..
+      "<td>%s%s%s</td><td class=\"muted\">%s</td></tr>"):format(
+      badge(f.severity, f.severity), hs(f.field), hs(f.input), hs(f.title), hs(f.matched),
+      hs(f.match), hs(f.message or ""),
+      f.action and ("<br><em>Action:</em> " .. hs(f.action)) or "",
+      f.frequency and ("<br><em>Frequency:</em> " .. hs((f.frequency:gsub("_", " ")))) or "",
+      table.concat(src, ", "))
+  end
+  out[#out + 1] = "</tbody>\n</table>"
+end
+
+local function html_unrecognized(out, result)
+  if #result.unrecognized == 0 then return end
+  out[#out + 1] = "<h2>Not recognised</h2>\n<table>\n<thead><tr><th></th><th>Field</th>" ..
+    "<th>Patient's term</th><th>Did you mean</th></tr></thead>\n<tbody>"
+  for _, u in ipairs(result.unrecognized) do
+    local sugg = {}
+    for i, s in ipairs(u.suggestions or {}) do sugg[i] = hs(s) end
+    out[#out + 1] = ("<tr><td>%s</td><td>%s</td><td class=\"term\">%s</td><td>%s</td></tr>")
+      :format(badge("unknown", "unknown"), hs(u.field), hs(u.input), table.concat(sugg, ", "))
+  end
+  out[#out + 1] = "</tbody>\n</table>"
+end
+
+local function html_body(result, opts, meta)
+  local status = result.status == "clear" and "clear" or "review"
+  local out = { '<section class="report">',
+    ("<h1>%s %s</h1>"):format(h(heading(result)), badge(status, status)) }
+  html_facts(out, result, meta)
+  html_findings(out, result)
+  html_unrecognized(out, result)
+  if result.type == "symptoms" then
+    out[#out + 1] = '<p class="advice">' .. h(report.SYMPTOM_ADVICE) .. "</p>"
+  end
+  local sources = cited_sources(result)
+  if #sources > 0 then
+    out[#out + 1] = "<h2>Sources</h2>\n<ul>"
+    for _, id in ipairs(sources) do
+      out[#out + 1] = ("<li><strong>%s</strong>: %s</li>"):format(hs(short_source(id)),
+        hs(citation(opts.kb, id)))
+    end
+    out[#out + 1] = "</ul>"
+  end
+  out[#out + 1] = ('<p class="muted">Knowledge base %s, checksum <code>%s</code></p>')
+    :format(hs(result.kb.version), hs(result.kb.checksum))
+  out[#out + 1] = '<p class="notice">' .. hs(result.notice) .. "</p>"
+  out[#out + 1] = "</section>"
+  return table.concat(out, "\n") .. "\n"
+end
+
+---------------------------------------------------------------------------
+-- records that could not be read (patient streams)
+---------------------------------------------------------------------------
+
+local ERROR = {
+  text = function(message, opts)
+    return paint(opts, "critical", pad("ERROR", LABEL)) .. show(message) .. "\n"
+  end,
+  markdown = function(message)
+    return "# Record not screened\n\n**Error:** " .. md(message) .. "\n"
+  end,
+  json = function(message, _, meta)
+    return core.json_encode({ schema = report.ERROR_SCHEMA, error = message,
+      record = meta and { file = meta.source, number = meta.record } or nil }) .. "\n"
+  end,
+  html = function(message)
+    return '<section class="report">\n<h1>Record not screened ' .. badge("critical", "error") ..
+      "</h1>\n<p class=\"term\">" .. hs(message) .. "</p>\n</section>\n"
+  end,
+}
+
+---------------------------------------------------------------------------
+-- the public functions
+---------------------------------------------------------------------------
+
+local FORMATS = {
+  text = { head = "", body = text_body, sep = "\n", foot = "" },
+  markdown = { head = "", body = markdown_body, sep = "\n---\n\n", foot = "" },
+  json = { head = "", body = json_body, sep = "", foot = "" },
+  html = { head = HTML_HEAD, body = html_body, sep = "", foot = HTML_FOOT },
+}
+
+local function check_format(format, level)
+  if type(format) ~= "string" then
+    error(("bad argument #2 to 'report' (string expected, got %s)"):format(type(format)),
+      level + 1)
+  end
+  if not FORMATS[format] then
+    error(("bad argument #2 to 'report' (unknown format '%s': the formats are %s)")
+      :format(format, table.concat(report.FORMATS, ", ")), level + 1)
+  end
+  return FORMATS[format]
+end
+
+local function check_result(result, level)
+  if type(result) ~= "table" or type(result.findings) ~= "table" or
+      type(result.unrecognized) ~= "table" or type(result.kb) ~= "table" then
+    error(("bad argument #1 to 'report' (screening or symptom result expected, got %s)")
+      :format(type(result)), level + 1)
+  end
+end
+
+local function check_opts(opts, level)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #3 to 'report' (table expected, got %s)"):format(type(opts)),
+      level + 1)
+  end
+  return opts or {}
+end
+
+--- report.render(result, format [, opts]) -> string.  FORMAT is one of
+-- report.FORMATS.  opts.color (text: ANSI colours), opts.kb (the knowledge
+-- base the result came from: sources are cited in full), opts.source and
+-- opts.record (where the patient came from).
+function report.render(result, format, opts)
+  local f = check_format(format, 2)
+  check_result(result, 2)
+  opts = check_opts(opts, 2)
+  local meta = opts.source and { source = opts.source, record = opts.record } or nil
+  return f.head .. f.body(result, opts, meta) .. f.foot
+end
+
+--- report.writer(format [, opts]) -> an object for a report of many
+-- records: w:head(), w:body(result, meta), w:error(message, meta),
+-- w:foot(), each returning the string to write.  META is
+-- { source = FILE, record = N }.
+function report.writer(format, opts)
+  local f = check_format(format, 2)
+  opts = check_opts(opts, 2)
+  local n = 0
+  local w = {}
+  local function next_sep()
+    n = n + 1
+    return n > 1 and f.sep or ""
+  end
+  function w.head() return f.head end
+  function w.body(_, result, meta)
+    check_result(result, 2)
+    return next_sep() .. f.body(result, opts, meta)
+  end
+  function w.error(_, message, meta)
+    local render = ERROR[format]
+    return next_sep() .. render(message, opts, meta)
+  end
+  function w.foot() return f.foot end
+  return w
+end
+
+return report
