@@ -351,6 +351,14 @@ static void match_approx(lua_State *L, Index *ix, const char *q, size_t n,
 ** Matching
 */
 
+/* whether a normalised medication ends in a time of day ("lorazepam pm"),
+** which the normaliser keeps after a name since it may be part of it
+** ("tylenol pm") */
+static int ends_with_time(const char *s, int n) {
+  return n > 3 && s[n - 3] == ' ' && (s[n - 2] == 'a' || s[n - 2] == 'p') &&
+         s[n - 1] == 'm';
+}
+
 void index_match(lua_State *L, Index *ix, const char *text, size_t len,
                  uint32_t kinds, int mode, Match *m) {
   char norm[NORM_MAX + 1];
@@ -359,7 +367,13 @@ void index_match(lua_State *L, Index *ix, const char *text, size_t len,
   long t;
   m->how = MATCH_NONE;
   m->nsugg = 0;
-  if (n > 0 && (t = find_term(ix, norm, (size_t)n, kinds, modes)) >= 0) {
+  if (n > 0 && (t = find_term(ix, norm, (size_t)n, kinds, modes)) < 0 &&
+      mode == NORM_MEDICATION && ends_with_time(norm, n)) {
+    n -= 3;                                  /* not a product: a dose time */
+    norm[n] = '\0';
+    t = find_term(ix, norm, (size_t)n, kinds, modes);
+  }
+  if (n > 0 && t >= 0) {
     m->how = ix->terms[t].match;
     m->entry = ix->terms[t].entry;
     return;

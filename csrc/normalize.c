@@ -23,9 +23,9 @@ static const char *const dose_words[] = {
   "a", "am", "ampule", "as", "at", "bedtime", "bid", "cap", "caplet",
   "caplets", "caps", "capsule", "capsules", "chewable", "cr", "cream",
   "daily", "day", "days", "delayed", "dose", "doses", "dr", "drops", "ec",
-  "elixir", "er", "every", "extended", "g", "gel", "gm", "gtt", "h", "hour",
-  "hourly", "hours", "hs", "im", "immediate", "inj", "injection", "ir", "iu",
-  "iv", "kg", "l", "la", "liquid", "lozenge", "mcg", "meq", "mg", "ml",
+  "elixir", "er", "every", "extended", "film", "g", "gel", "gm", "gtt", "h",
+  "hour", "hourly", "hours", "hr", "hrs", "hs", "im", "immediate", "inj",
+  "injection", "ir", "iu", "iv", "kg", "l", "la", "liquid", "lozenge", "mcg", "meq", "mg", "ml",
   "mmol", "morning", "needed", "night", "nightly", "odt", "ointment",
   "once", "oral", "patch", "per", "pm", "po", "prn", "puff", "puffs", "q",
   "qam", "qd", "qds", "qhs", "qid", "qod", "qpm", "release", "sc", "sl",
@@ -40,8 +40,8 @@ static const char *const salt_words[] = {
   "acetate", "besylate", "bitartrate", "bromide", "carbonate",
   "chloride", "citrate", "dihydrochloride", "disodium", "fumarate",
   "hcl", "hydrobromide", "hydrochloride", "maleate", "mesylate",
-  "monohydrate", "phosphate", "sodium", "succinate",
-  "sulfate", "sulphate", "tartrate"
+  "monohydrate", "oxalate", "pamoate", "phosphate", "sodium",
+  "succinate", "sulfate", "sulphate", "tartrate"
 };
 
 /* the ASCII letter behind each Latin-1 letter U+00C0..U+00FF, or 0 */
@@ -78,6 +78,12 @@ static int is_dose_word(const char *w, int after_number) {
     return strcmp(p, "h") == 0 || strcmp(p, "hr") == 0 || strcmp(p, "hrs") == 0;
   }
   return in_list(w, dose_words, sizeof dose_words / sizeof *dose_words);
+}
+
+/* "am" and "pm" are a time of day after a dose ("1 mg PM") but part of a
+** product's name after a word that stays ("Tylenol PM", "Advil PM") */
+static int is_time_of_day(const char *w) {
+  return strcmp(w, "am") == 0 || strcmp(w, "pm") == 0;
 }
 
 /* decodes one UTF-8 sequence at S; returns its length, or 0 if invalid */
@@ -170,6 +176,8 @@ static int drop_words(char *out, int len) {
     int salt = in_list(words[i], salt_words, sizeof salt_words / sizeof *salt_words);
     keep[i] = !is_dose_word(words[i], i > 0 && words[i - 1][0] >= '0' &&
                                           words[i - 1][0] <= '9');
+    if (is_time_of_day(words[i]) && i > 0 && keep[i - 1])
+      keep[i] = 1;                       /* "Tylenol PM" names a product */
     kept += keep[i];
     substance += keep[i] && !salt;
     if (salt && keep[i]) keep[i] = 2;
@@ -187,11 +195,27 @@ int norm_term(const char *s, size_t n, int mode, char *out) {
   return drop_words(out, len);
 }
 
+static int is_ascii_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_ascii_letter(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* whether S[I] separates two parts of a combination product: '/' or '+'
+** unless between digits (a strength, "5/325"); '-' between letters only
+** ("hydrocodone-acetaminophen", not "5-325" or "5-HTP") */
+static int is_part_separator(const char *s, size_t n, size_t i) {
+  int before = i > 0 ? (unsigned char)s[i - 1] : 0;
+  int after = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+  if (s[i] == '/' || s[i] == '+')
+    return !(is_ascii_digit(before) && is_ascii_digit(after));
+  return s[i] == '-' && is_ascii_letter(before) && is_ascii_letter(after);
+}
+
 int norm_split(const char *s, size_t n, size_t *starts, size_t *lens) {
   size_t i, from = 0;
   int parts = 0;
   for (i = 0; i <= n; i++) {
-    if (i < n && s[i] != '/' && s[i] != '+') continue;
+    if (i < n && !is_part_separator(s, n, i)) continue;
     if (parts == NORM_MAX_PARTS - 1 && i < n) continue;
     starts[parts] = from;
     lens[parts] = i - from;

@@ -21,7 +21,8 @@ enum { NORM_PLAIN = 0, NORM_MEDICATION = 1 };
 int norm_term(const char *s, size_t n, int mode, char *out);
 
 /* Splits a combination product ("hydrocodone/acetaminophen",
-** "A + B") into at most NORM_MAX_PARTS parts; returns how many (1 when
+** "A + B", "hydrocodone-acetaminophen"; not a strength such as "5/325")
+** into at most NORM_MAX_PARTS parts; returns how many (1 when
 ** there is nothing to split).  STARTS and LENS locate the parts in S. */
 int norm_split(const char *s, size_t n, size_t *starts, size_t *lens);
 
