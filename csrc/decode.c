@@ -35,6 +35,11 @@
 #define POS_LINE 16777216.0
 #define POS_MAXCOL 16777215
 
+/* nesting levels whose last table sizes are remembered, and the largest
+** size remembered */
+#define HINT_DEPTHS 32
+#define HINT_MAX 256
+
 /* the value of a YAML null: a light userdata pointing at this constant */
 static const char null_sentinel = 0;
 
@@ -61,6 +66,11 @@ typedef struct Decoder {
   int mode;
   int positions;        /* record positions of keys and items */
   Limits lim;
+  /* the size of the last mapping and sequence built at each depth: the
+  ** next one there is created with room for as many (siblings, such as
+  ** the entries of a list, share a shape), so that it is not rehashed
+  ** again and again while it fills */
+  unsigned short map_hint[HINT_DEPTHS], seq_hint[HINT_DEPTHS];
   /* per-parse state */
   long level;           /* collection nesting of the event stream */
   long nodes;           /* nodes built for the current record */
@@ -271,8 +281,16 @@ static int is_digits(const char *s, size_t n, int base) {
 
 static int is_oneof(const char *s, size_t n, const char *const *words) {
   for (; *words != NULL; words++)
-    if (strlen(*words) == n && memcmp(*words, s, n) == 0) return 1;
+    if ((*words)[0] == s[0] && strlen(*words) == n && memcmp(*words, s, n) == 0)
+      return 1;
   return 0;
+}
+
+/* whether a plain scalar may be anything but a string: only the empty
+** scalar and those starting with one of these can be a null, a boolean or
+** a number in the core schema (checked first: most scalars are words) */
+static int maybe_typed(const char *s, size_t n) {
+  return n == 0 || strchr("~nNtTfF+-.0123456789", s[0]) != NULL;
 }
 
 static const char *const null_words[] = {"~", "null", "Null", "NULL", NULL};
@@ -347,7 +365,9 @@ static int push_plain(lua_State *L, Decoder *d, const char *s, size_t n,
   yaml_mark_t m = d->event.start_mark;
   ifn_Integer iv;
   int sign = n > 0 && (s[0] == '-' || s[0] == '+');
-  if ((want == T_ANY || want == T_NULL) &&
+  if (want == T_ANY && !maybe_typed(s, n)) {
+    lua_pushlstring(L, s, n);
+  } else if ((want == T_ANY || want == T_NULL) &&
       (n == 0 || is_oneof(s, n, null_words))) {
     decode_pushnull(L);
   } else if ((want == T_ANY || want == T_BOOL) && is_oneof(s, n, true_words)) {
@@ -484,13 +504,15 @@ static int push_key(lua_State *L, Decoder *d) {
   return 0;
 }
 
-/* Stack: ... table [pos] -- builds the entries of a mapping */
-static int build_mapping(lua_State *L, Decoder *d, long depth) {
+/* Stack: ... table [pos] -- builds the entries of a mapping; *COUNT is
+** how many */
+static int build_mapping(lua_State *L, Decoder *d, long depth, long *count) {
   int t = lua_gettop(L) - d->positions;
   for (;;) {
     yaml_mark_t km;
     if (next_event(L, d)) return -1;
     if (d->event.type == YAML_MAPPING_END_EVENT) return 0;
+    ++*count;
     km = d->event.start_mark;
     if (push_key(L, d)) return -1;              /* t.. key */
     lua_pushvalue(L, -1);
@@ -511,14 +533,15 @@ static int build_mapping(lua_State *L, Decoder *d, long depth) {
   }
 }
 
-/* Stack: ... table [pos] -- builds the items of a sequence */
-static int build_sequence(lua_State *L, Decoder *d, long depth) {
+/* Stack: ... table [pos] -- builds the items of a sequence; *COUNT is
+** how many */
+static int build_sequence(lua_State *L, Decoder *d, long depth, long *count) {
   int t = lua_gettop(L) - d->positions;
   long i = 0;
   for (;;) {
     if (next_event(L, d)) return -1;
     if (d->event.type == YAML_SEQUENCE_END_EVENT) return 0;
-    i++;
+    i = ++*count;
     if (d->positions) {
       push_pos(L, d, d->event.start_mark);
       lua_rawseti(L, t + 1, (int)i);
@@ -538,7 +561,10 @@ static int build_collection(lua_State *L, Decoder *d, long depth) {
   const yaml_char_t *anchor = is_map ? e->data.mapping_start.anchor
                                      : e->data.sequence_start.anchor;
   int want = tag_type(tag), anchor_slot = 0;
-  long before = d->nodes;
+  unsigned short *hint = depth >= HINT_DEPTHS ? NULL
+                       : is_map ? &d->map_hint[depth] : &d->seq_hint[depth];
+  int size = hint != NULL ? *hint : 0;
+  long before = d->nodes, count = 0;
   yaml_mark_t m = e->start_mark;
   if (depth >= d->lim.max_depth) {
     lua_pushfstring(L, "nesting deeper than the limit of %d", (int)d->lim.max_depth);
@@ -554,17 +580,19 @@ static int build_collection(lua_State *L, Decoder *d, long depth) {
     anchor_slot = lua_gettop(L);
     anchor_begin(L, d, anchor);
   }
-  lua_newtable(L);
+  lua_createtable(L, is_map ? 0 : size, is_map ? size : 0);
   if (d->positions) {
-    lua_newtable(L);
+    lua_createtable(L, is_map ? 0 : size, is_map ? size + 1 : 1);
     push_pos(L, d, m);
     lua_rawseti(L, -2, 0);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, -2);
     lua_rawset(L, d->pos_idx);                  /* pos[table] = positions */
   }
-  if ((is_map ? build_mapping(L, d, depth) : build_sequence(L, d, depth)))
+  if ((is_map ? build_mapping(L, d, depth, &count)
+              : build_sequence(L, d, depth, &count)))
     return -1;
+  if (hint != NULL) *hint = (unsigned short)(count < HINT_MAX ? count : HINT_MAX);
   if (d->positions) lua_pop(L, 1);
   if (anchor_slot) {
     anchor_end(L, d, lua_tostring(L, anchor_slot), d->nodes - before + 1);
