@@ -76,6 +76,59 @@ test: deps
 lint:
 	luacheck -q lua spec examples
 
+# ---------------------------------------------------------------------
+# Lua versions and docs (issue 7).  `make test LUA=luajit` (or lua5.1,
+# lua5.2, lua5.3) runs the suite on one Lua; `make test-all` lints once,
+# then builds and runs the suite on every Lua of LUAS, each in its own
+# build/LUA_BIN, compares the command's output across them (spec/same),
+# and ends with one line per version and the total "N passed, N failed".
+# `make docs` renders the API reference with LDoc (config.ld) into
+# build/docs; any LDoc warning fails it.
+LUAS = lua5.1 lua5.2 lua5.3 lua5.4 luajit
+SAME_LUAS = lua5.4 $(filter-out lua5.4,$(LUAS))
+ifeq ($(LUA_BIN),lua5.1)
+LUA_DEB = lua5.1 liblua5.1-0-dev
+endif
+DEB_ALL = lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev \
+  lua5.4 liblua5.4-dev luajit libluajit-5.1-dev libyaml-dev lua-busted \
+  lua-check lua-ldoc luarocks
+DOCS = build/docs
+
+.PHONY: deps-all test-all test-suite docs
+
+deps-all:
+	@sh .ci/deps $(DEB_ALL)
+
+# the suite on $(LUA) alone: no package check, no lint
+test-suite:
+	@$(MAKE) --no-print-directory all
+	@$(RUN_ENV) INTERFERON_LUA=$(LUA) bash spec/run $(LUA)
+
+test-all: deps-all
+	@$(MAKE) --no-print-directory lint
+	@mkdir -p build; rm -f build/test-all.txt; status=0; \
+	for l in $(LUAS); do \
+	  echo "== $$l"; \
+	  $(MAKE) --no-print-directory LUA=$$l test-suite > build/test-$$l.log 2>&1 \
+	    || status=1; \
+	  grep -A 8 '^not ok' build/test-$$l.log | head -n 80; \
+	  line=$$(tail -n 1 build/test-$$l.log | grep -E '^[0-9]+ passed, [0-9]+ failed$$') \
+	    || { tail -n 20 build/test-$$l.log; line="0 passed, 1 failed"; }; \
+	  echo "$$l: $$line" | tee -a build/test-all.txt; \
+	done; \
+	echo "== the same output on every version (spec/same)"; \
+	bash spec/same $(SAME_LUAS) > build/test-same.log 2>&1 || status=1; \
+	grep -v '^[0-9]* passed' build/test-same.log | head -n 80; \
+	echo "same output: $$(tail -n 1 build/test-same.log)" | tee -a build/test-all.txt; \
+	awk '{ p += $$(NF-3); f += $$(NF-1) } END { print p " passed, " f " failed" }' \
+	  build/test-all.txt; \
+	exit $$status
+
+docs: deps-all
+	@rm -rf $(DOCS) && mkdir -p $(DOCS)
+	ldoc --fatalwarnings -q -d $(DOCS) .
+	@echo "API reference: $(DOCS)/index.html"
+
 demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@$(RUN_ENV) $(LUA) lua/interferon/cli.lua screen examples/patient.yaml; \

@@ -29,7 +29,7 @@ function Build:check_top(doc)
   if type(doc) ~= "table" or doc[1] ~= nil then
     fail(self:where(doc) .. "a knowledge-base file must be a mapping")
   end
-  for k in pairs(doc) do
+  for _, k in ipairs(util.sorted_keys(doc, self.pos[doc])) do  -- file order
     if not TOP_KEYS[k] then
       fail(self:where(doc, k) .. ("unknown key '%s'%s"):format(tostring(k),
         util.did_you_mean(k, TOP_KEYS)))
@@ -102,7 +102,7 @@ function Build:add_entry(e)
       .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
       :format(id, self.origin[id].where:sub(1, -3), id))
   end
-  for k in pairs(e) do
+  for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
     if not schema.ALLOWED[kind][k] then
       fail(self:where(e, k) .. ("unknown key '%s' for a %s%s"):format(tostring(k), kind,
         util.did_you_mean(k, schema.ALLOWED[kind])))
@@ -137,7 +137,7 @@ function Build:extend_entry(e)
     fail(self:where(e, "extends") .. ("'extends: %s' names no entry loaded before it%s")
       :format(id, util.did_you_mean(id, self.order)))
   end
-  for k in pairs(e) do
+  for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
     if k ~= "extends" then
       if not schema.EXTENDABLE[k] or not schema.ALLOWED[target.kind][k] then
         fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s%s"):format(

@@ -36,8 +36,13 @@ function patient.check_list(name, list)
     return nil, ("field '%s' must be a list of strings, got %s"):format(name, describe(list))
   end
   local n = 0
+  local function bad_key(k) return type(k) ~= "number" or k < 1 or k % 1 ~= 0 end
   for k in next, list do
-    if type(k) ~= "number" or k < 1 or k % 1 ~= 0 then
+    if bad_key(k) then
+      -- name the first bad key in an order every Lua version shares
+      for _, first in ipairs(util.sorted_keys(list)) do
+        if bad_key(first) then k = first break end
+      end
       return nil, ("field '%s' must be a list of strings (it has the key %s)")
         :format(name, describe(k))
     end
@@ -76,21 +81,33 @@ local function check_field(k, v)
   return true
 end
 
+-- the message for field K with value V, or nil when it is fine
+local function field_error(k, v)
+  if type(k) ~= "string" or not patient.FIELDS[k] then
+    return ("unknown field %s%s"):format(
+      type(k) == "string" and ("'" .. k .. "'") or describe(k),
+      util.did_you_mean(k, patient.FIELDS))
+  end
+  if v ~= core.null then
+    local ok, err = check_field(k, v)
+    if not ok then return err end
+  end
+end
+
 --- Checks a patient table.  Returns a clean plain copy (nulls from YAML
 -- dropped), or nil, message, field (the field at fault, for positions).
 function patient.check(p)
   local clean = {}
   for k, v in next, p do
-    if type(k) ~= "string" or not patient.FIELDS[k] then
-      return nil, ("unknown field %s%s"):format(
-        type(k) == "string" and ("'" .. k .. "'") or describe(k),
-        util.did_you_mean(k, patient.FIELDS)), k
+    if field_error(k, v) then
+      -- report the first bad field by name: `next` order differs between
+      -- Lua versions, and the message must not
+      for _, bad in ipairs(util.sorted_keys(p)) do
+        local err = field_error(bad, rawget(p, bad))
+        if err then return nil, err, bad end
+      end
     end
-    if v ~= core.null then
-      local ok, err = check_field(k, v)
-      if not ok then return nil, err, k end
-      clean[k] = v
-    end
+    if v ~= core.null then clean[k] = v end
   end
   return clean
 end

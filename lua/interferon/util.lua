@@ -47,6 +47,36 @@ function util.suggest(word, candidates)
   return best
 end
 
+-- keys in an order every Lua version shares: numbers, then strings, each
+-- by value, then the rest by their text
+local TYPE_ORDER = { number = 1, string = 2 }
+local function key_before(a, b)
+  local ta, tb = TYPE_ORDER[type(a)] or 3, TYPE_ORDER[type(b)] or 3
+  if ta ~= tb then return ta < tb end
+  if ta < 3 then return a < b end
+  return tostring(a) < tostring(b)
+end
+
+--- The keys of T (read raw), in an order that is the same on every Lua
+-- version, unlike `pairs`: by POS[key] (a decoder position, so file order)
+-- where POS has one, then by value.  Used wherever the first of several
+-- problems is reported, so that the message does not depend on the Lua.
+function util.sorted_keys(t, pos)
+  local keys = {}
+  for k in next, t do keys[#keys + 1] = k end
+  pos = type(pos) == "table" and pos or {}
+  table.sort(keys, function(a, b)
+    local pa, pb = pos[a], pos[b]
+    if pa and pb then
+      if pa ~= pb then return pa < pb end
+    elseif pa or pb then
+      return pa ~= nil
+    end
+    return key_before(a, b)
+  end)
+  return keys
+end
+
 --- " (did you mean 'x'?)" or "".
 function util.did_you_mean(word, candidates)
   local s = util.suggest(word, candidates)
