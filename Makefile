@@ -129,6 +129,31 @@ docs: deps-all
 	ldoc --fatalwarnings -q -d $(DOCS) .
 	@echo "API reference: $(DOCS)/index.html"
 
+# the rockspec and `make install`: luarocks lint, an offline `luarocks make`
+# into a fresh tree for each Lua 5.x, and `make install PREFIX=...` for every
+# Lua of LUAS; each installed command and module is run from /
+ROCK_VERSIONS = 5.1 5.2 5.3 5.4
+.PHONY: check-install
+
+check-install: deps-all
+	luarocks lint interferon-scm-1.rockspec
+	@for v in $(ROCK_VERSIONS); do \
+	  tree=$(CURDIR)/build/rocks-$$v; rm -rf $$tree; \
+	  echo "luarocks --lua-version $$v make --tree $$tree"; \
+	  luarocks --lua-version $$v make --tree $$tree interferon-scm-1.rockspec \
+	    > build/rocks-$$v.log 2>&1 || { tail -n 30 build/rocks-$$v.log; exit 1; }; \
+	  (cd / && $$tree/bin/interferon --version) || exit 1; \
+	  (cd / && eval "$$(luarocks --lua-version $$v path --tree $$tree)" && \
+	    lua$$v -e 'print(require("interferon").default())') || exit 1; \
+	done
+	@for l in $(LUAS); do \
+	  prefix=$(CURDIR)/build/prefix-$$l; rm -rf $$prefix; \
+	  echo "make install LUA=$$l PREFIX=$$prefix"; \
+	  $(MAKE) --no-print-directory LUA=$$l PREFIX=$$prefix install \
+	    > build/install-$$l.log 2>&1 || { tail -n 30 build/install-$$l.log; exit 1; }; \
+	  (cd / && $$prefix/bin/interferon --version) || exit 1; \
+	done
+
 demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@$(RUN_ENV) $(LUA) lua/interferon/cli.lua screen examples/patient.yaml; \
