@@ -3,6 +3,7 @@
 -- returns the exit status (0 done, 1 a finding at or above --fail-on, 2 bad
 -- usage or bad input), so the command can be tested in-process; run as a
 -- script (`lua5.4 lua/interferon/cli.lua ARGS`) it exits with that status.
+-- @module interferon.cli
 local core = require("interferon.core")
 local interferon = require("interferon")
 local report = require("interferon.report")
@@ -61,7 +62,7 @@ usage: interferon screen [--format FORMAT] [--kb FILE]... [--output FILE]
                          [--fail-on LEVEL] FILE...|-
 
 Screens every patient record of each FILE: a YAML file of one or many
-documents (---), a YAML list or a JSON array; - reads standard input.  A bad
+documents ('---'), a YAML list or a JSON array; - reads standard input.  A bad
 record is reported (on standard error and in the report) and screening goes
 on with the next.  For more than one record a summary goes to standard error.
 
@@ -146,9 +147,9 @@ local OPTIONS = {
 }
 OPTIONS.symptoms = OPTIONS.screen
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- the run: output streams and failures
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 -- a usage or input failure, carried by error() to main
 local Failure = {}
@@ -264,9 +265,9 @@ local function color_wanted(format, out)
   return format == "text" and out.tty and (no_color == nil or no_color == "")
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- screen and symptoms
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 -- the state of one screening run over many records
 local function new_tally(kb, opts, out, format)
@@ -381,9 +382,9 @@ local function cmd_symptoms(opts, operands)
   end)
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- lookup, explain, list
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local function one_operand(command, operands, what)
   if #operands ~= 1 then
@@ -438,9 +439,9 @@ local function cmd_list(opts, operands)
   return 0
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- validate
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 -- whether the file at PATH starts a knowledge base rather than patients
 local function is_kb_file(path)
@@ -489,9 +490,9 @@ local function cmd_validate(opts, operands)
   return ok and 0 or 2
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- main
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local COMMANDS = { screen = cmd_screen, symptoms = cmd_symptoms, lookup = cmd_lookup,
   explain = cmd_explain, list = cmd_list, validate = cmd_validate }
@@ -522,8 +523,14 @@ local function run(args)
   return COMMANDS[command](opts, operands)
 end
 
---- main(args) -> exit status.  ARGS is a list of strings, without the
--- program name (as the standalone interpreter's `arg`).
+--- Runs the `interferon` command in-process (the installed command calls it
+-- with `arg`).  Output goes to `io.stdout` and errors to `io.stderr` as
+-- `interferon: FILE:LINE:COL: message`.
+-- @tparam {string,...} args the arguments, without the program name
+-- @treturn int the exit status: 0 done, 1 a finding at or above
+-- `--fail-on`, 2 bad usage or bad input
+-- @raise `bad argument #1 to 'main' (table expected, got ...)`
+-- @usage os.exit(require("interferon.cli").main({ "lookup", "Ativan" }))
 function M.main(args)
   if type(args) ~= "table" then
     error(("bad argument #1 to 'main' (table expected, got %s)"):format(type(args)), 2)

@@ -45,9 +45,16 @@ local function read_file(path)
   return text
 end
 
---- Loads a knowledge base: the bundled one, then each file of FILES on
--- top.  `opts.bundled = false` loads only FILES.
--- @return kb, or nil and "FILE:LINE:COL: message"
+--- Loads a knowledge base: the bundled one, then each file of FILES on top
+-- (a layered file may add entries and extend existing ones with `extends:`).
+-- @tparam[opt] {string,...} files paths of knowledge-base YAML files, in load order
+-- @tparam[opt] table opts `opts.bundled = false` loads only FILES
+-- @treturn table the knowledge base (read-only; see `kb:get` and the other methods)
+-- @return[2] nil when a file cannot be read or is not a valid knowledge base
+-- @treturn[2] string the message, `"FILE:LINE:COL: what is wrong"`
+-- @raise `bad argument #1 to 'load' (table expected, got string)` when FILES
+-- is not a table or holds a non-string; likewise for OPTS
+-- @usage local kb, err = interferon.load({ "site.yaml" })
 function interferon.load(files, opts)
   if files ~= nil and type(files) ~= "table" then
     error(("bad argument #1 to 'load' (table expected, got %s)"):format(type(files)), 2)
@@ -76,6 +83,8 @@ end
 local default_kb
 
 --- The bundled knowledge base, loaded once and cached.
+-- @treturn table the knowledge base
+-- @raise an error if the bundled knowledge base does not load (a broken build)
 function interferon.default()
   if not default_kb then
     default_kb = assert(interferon.load())
@@ -83,7 +92,14 @@ function interferon.default()
   return default_kb
 end
 
---- interferon.screen(patient): kb:screen on the default knowledge base.
+--- Screens a patient against the bundled knowledge base: `kb:screen` on
+-- `interferon.default()`.
+-- @tparam table patient the patient (see `kb:screen` for the fields)
+-- @treturn table the result: `status`, `findings`, `unrecognized`, `counts`, `kb`
+-- @return[2] nil when the patient does not fit the schema
+-- @treturn[2] string the message, naming the field
+-- @treturn[2] string the field at fault
+-- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function interferon.screen(patient)
   if type(patient) ~= "table" then
     error(("bad argument #1 to 'screen' (table expected, got %s)"):format(type(patient)), 2)
@@ -91,7 +107,13 @@ function interferon.screen(patient)
   return interferon.default():screen(patient)
 end
 
---- interferon.check_symptoms(list): kb:check_symptoms on the default KB.
+--- Checks symptoms reported during therapy against the bundled knowledge
+-- base: `kb:check_symptoms` on `interferon.default()`.
+-- @tparam {string,...} list the symptoms as the patient says them
+-- @treturn table a result of the same shape as `screen`'s
+-- @return[2] nil when LIST is not a list of strings
+-- @treturn[2] string the message
+-- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function interferon.check_symptoms(list)
   if type(list) ~= "table" then
     error(("bad argument #1 to 'check_symptoms' (table expected, got %s)"):format(type(list)), 2)
@@ -99,7 +121,14 @@ function interferon.check_symptoms(list)
   return interferon.default():check_symptoms(list)
 end
 
---- interferon.lookup(term): kb:lookup on the default knowledge base.
+--- Looks a term up in the bundled knowledge base: `kb:lookup` on
+-- `interferon.default()`.
+-- @tparam string term a name, synonym, brand, code or misspelling
+-- @treturn table the entry
+-- @treturn string how it matched: `"exact"`, `"synonym"`, `"code"` or `"approximate"`
+-- @return[2] nil when nothing matches
+-- @treturn[2] {string,...} up to three suggested entry names (possibly empty)
+-- @raise `bad argument #1 to 'lookup' (string expected, got ...)`
 function interferon.lookup(term)
   if type(term) ~= "string" then
     error(("bad argument #1 to 'lookup' (string expected, got %s)"):format(type(term)), 2)
@@ -107,16 +136,28 @@ function interferon.lookup(term)
   return interferon.default():lookup(term)
 end
 
---- interferon.patients(path): iterates over the patients of a YAML or JSON
--- file ("-" for standard input), one record at a time.  Yields patient,
--- nil, n for a good record and false, "FILE:LINE:COL: message", n for a bad
--- one; reading goes on after a bad record.
+--- Iterates over the patients of a YAML file (one or many documents) or a
+-- JSON array, one record at a time in constant memory.  Reading goes on
+-- after a bad record: no record is dropped without a word.
+-- @function patients
+-- @tparam string path the file, or `"-"` for standard input
+-- @treturn function an iterator giving `patient, nil, n` for a good record
+-- and `false, "FILE:LINE:COL: message", n` for a bad one (n counts records)
+-- @raise `bad argument #1 to 'patients' (string expected, got ...)`
+-- @usage for patient, err, n in interferon.patients("roster.yaml") do ... end
 interferon.patients = stream.patients
 
---- interferon.report(result, format [, opts]) -> string: "text",
--- "markdown", "json" or "html" (see interferon.report).  Sources are cited
--- from opts.kb, or from the bundled knowledge base when the result came
--- from it.
+--- Formats a screening or symptom result.  The same result always gives the
+-- same bytes; every report names the knowledge base's version and checksum
+-- and carries the notice.  Sources are cited from `opts.kb`, or from the
+-- bundled knowledge base when the result came from it.
+-- @tparam table result a result of `screen` or `check_symptoms`
+-- @tparam string format `"text"`, `"markdown"`, `"json"` or `"html"`
+-- @tparam[opt] table opts `color` (text: ANSI colours), `kb` (the knowledge
+-- base the result came from), `source` and `record` (where the patient came from)
+-- @treturn string the report
+-- @raise `bad argument #2 to 'report' (unknown format ...)` for an unknown
+-- format, `bad argument #1 ...` when RESULT is not a result
 function interferon.report(result, format, opts)
   if type(result) == "table" and type(result.kb) == "table" and
       (opts == nil or (type(opts) == "table" and opts.kb == nil)) and

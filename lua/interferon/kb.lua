@@ -1,6 +1,10 @@
 --- A loaded knowledge base: lookups, listings, explanations and screening.
 -- The object a user holds is a read-only view; its state lives here, keyed
--- weakly by that view.
+-- weakly by that view.  `interferon.load` and `interferon.default` return
+-- one; call its methods with `:`.  It also has the fields `version` (from
+-- the data), `checksum` (hex SHA-256 over the loaded bytes) and `sources`
+-- (the reference entries), and `tostring(kb)` describes it in one line.
+-- @module interferon.kb
 local compile = require("interferon.compile")
 local patient = require("interferon.patient")
 local schema = require("interferon.schema")
@@ -39,7 +43,12 @@ local function check_string(v, n, fname)
   end
 end
 
---- kb:get(id) -> entry or nil
+--- The entry with this id.
+-- @function kb:get
+-- @tparam string id an id of the form `kind.slug`, e.g. `"condition.depression"`
+-- @treturn ?table the entry (read-only), or nil when there is none
+-- @raise `bad argument #1 to 'get' (string expected, got ...)`, and
+-- `(knowledge base expected, ...)` when not called on a knowledge base
 function methods:get(id)
   local s = self_state(self, "get")
   check_string(id, 1, "get")
@@ -52,7 +61,15 @@ local function suggestion_names(s, numbers)
   return out
 end
 
---- kb:lookup(term) -> entry, match | nil, suggestions
+--- Finds the entry a term names: by name or synonym, then by ICD-10-CM or
+-- ATC code, then approximately; medication doses and forms are ignored.
+-- @function kb:lookup
+-- @tparam string term what a person typed, e.g. `"Ativan 1 mg"`
+-- @treturn table the entry
+-- @treturn string how it matched: `"exact"`, `"synonym"`, `"code"` or `"approximate"`
+-- @return[2] nil when nothing matches
+-- @treturn[2] {string,...} up to three suggested entry names (possibly empty)
+-- @raise `bad argument #1 to 'lookup' (string expected, got ...)`
 function methods:lookup(term)
   local s = self_state(self, "lookup")
   check_string(term, 1, "lookup")
@@ -86,7 +103,14 @@ local function matches(e, filter)
   return true
 end
 
---- kb:list(kind [, filter]) -> entries of KIND (all when nil), by id
+--- The entries of a kind, ordered by id.
+-- @function kb:list
+-- @tparam[opt] string kind e.g. `"side_effect"`; all entries when nil
+-- @tparam[opt] table filter fields an entry must have, e.g.
+-- `{ frequency = "less_common" }`; for a list field, the list must hold the value
+-- @treturn {table,...} the entries (possibly none)
+-- @raise `bad argument #1 to 'list' (unknown kind 'x') (did you mean 'y'?)`,
+-- or `bad argument #2 ...` when FILTER is not a table
 function methods:list(kind, filter)
   local s = self_state(self, "list")
   if kind ~= nil then
@@ -122,7 +146,13 @@ local function wrap(text, width, indent)
   return table.concat(lines, "\n")
 end
 
---- kb:explain(id) -> a human text with the sources | nil, message
+--- A multi-line human text about an entry, with its sources in full.
+-- @function kb:explain
+-- @tparam string id the entry's id
+-- @treturn string the text
+-- @return[2] nil when there is no such entry
+-- @treturn[2] string `"unknown id 'x' (did you mean 'y'?)"`
+-- @raise `bad argument #1 to 'explain' (string expected, got ...)`
 function methods:explain(id)
   local s = self_state(self, "explain")
   check_string(id, 1, "explain")
@@ -179,7 +209,20 @@ local function field_spec(name, items)
     mode = medication and "medication" or "plain", split = medication }
 end
 
---- kb:screen(patient) -> result | nil, message, field
+--- Screens a patient for contraindications, interactions and reported
+-- symptoms.  The library never says a patient is safe: `status` is
+-- `"clear"` only when nothing was found and nothing went unrecognised.
+-- @function kb:screen
+-- @tparam table patient optional fields `id`, `sex` (strings), `age`
+-- (number), `pregnant`, `breastfeeding` (booleans), and the lists of
+-- strings `conditions`, `medications`, `supplements`, `symptoms`
+-- @treturn table the result: `status`, `findings` (most severe first),
+-- `unrecognized`, `counts` per severity, `kb`, `patient`, `notice`
+-- @return[2] nil when a field is unknown or of the wrong type
+-- @treturn[2] string the message, e.g.
+-- `"field 'pregnant' must be true or false, got string \"no\""`
+-- @treturn[2] string the field at fault
+-- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function methods:screen(p)
   local s = self_state(self, "screen")
   if type(p) ~= "table" then
@@ -205,7 +248,15 @@ function methods:screen(p)
   return run(s, result, fields)
 end
 
---- kb:check_symptoms(list) -> result | nil, message
+--- Checks symptoms reported during therapy: a listed side effect is a
+-- finding with its frequency, suicidal thoughts are `critical`, and a
+-- symptom the knowledge base does not list goes to `unrecognized`.
+-- @function kb:check_symptoms
+-- @tparam {string,...} list the symptoms
+-- @treturn table a result of the same shape as `kb:screen`'s
+-- @return[2] nil when LIST is not a list of strings
+-- @treturn[2] string the message
+-- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function methods:check_symptoms(list)
   local s = self_state(self, "check_symptoms")
   if type(list) ~= "table" then
@@ -248,6 +299,7 @@ local VIEW_MT = {
 }
 
 --- Compiles FILES ({ name =, text = }...) into a knowledge base.
+-- @local
 function KB.new(files)
   local s, err = compile.files(files)
   if not s then return nil, err end

@@ -3,6 +3,7 @@
 -- came from input goes through the C escapes (core.text_clean,
 -- core.html_escape, core.json_encode), and nothing here reads a clock, so
 -- the same result always gives the same bytes.
+-- @module interferon.report
 local core = require("interferon.core")
 local schema = require("interferon.schema")
 
@@ -118,9 +119,9 @@ local function citation(kb, id)
   return cite
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- text
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local COLORS = { critical = "1;31", high = "31", moderate = "33", low = "36", info = "2",
   unknown = "35", review = "1;33", clear = "1;32" }
@@ -174,9 +175,9 @@ local function text_body(result, opts, meta)
   return table.concat(out, "\n") .. "\n"
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- markdown
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 -- input as Markdown text: never markup, never a table break
 local function md(v)
@@ -239,9 +240,9 @@ local function markdown_body(result, opts, meta)
   return table.concat(out, "\n") .. "\n"
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- JSON
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local function copy_list(list)
   local out = {}
@@ -249,8 +250,11 @@ local function copy_list(list)
   return out
 end
 
---- The JSON document of RESULT, as a Lua table (documented in the README,
--- "JSON report").
+--- The JSON document of a result, as a Lua table (its shape is documented
+-- in the README, "JSON report").
+-- @tparam table result a result of `screen` or `check_symptoms`
+-- @tparam[opt] table meta `{ source = FILE, record = N }`
+-- @treturn table the document, ready for `core.json_encode`
 function report.json_document(result, meta)
   local doc = {
     schema = report.SCHEMA, type = result.type or "screening", status = result.status,
@@ -283,9 +287,9 @@ local function json_body(result, _, meta)
   return core.json_encode(report.json_document(result, meta)) .. "\n"
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- HTML
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local h = core.html_escape
 
@@ -418,9 +422,9 @@ local function html_body(result, opts, meta)
   return table.concat(out, "\n") .. "\n"
 end
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- records that could not be read (patient streams)
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local ERROR = {
   text = function(message, opts)
@@ -439,9 +443,9 @@ local ERROR = {
   end,
 }
 
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 -- the public functions
----------------------------------------------------------------------------
+-- ------------------------------------------------------------------------
 
 local FORMATS = {
   text = { head = "", body = text_body, sep = "\n", foot = "" },
@@ -478,10 +482,15 @@ local function check_opts(opts, level)
   return opts or {}
 end
 
---- report.render(result, format [, opts]) -> string.  FORMAT is one of
--- report.FORMATS.  opts.color (text: ANSI colours), opts.kb (the knowledge
--- base the result came from: sources are cited in full), opts.source and
--- opts.record (where the patient came from).
+--- Formats one result.
+-- @tparam table result a result of `screen` or `check_symptoms`
+-- @tparam string format one of `report.FORMATS`
+-- @tparam[opt] table opts `color` (text: ANSI colours), `kb` (the knowledge
+-- base the result came from: sources are cited in full), `source` and
+-- `record` (where the patient came from)
+-- @treturn string the report
+-- @raise `bad argument #2 to 'report' (unknown format ...)`, `bad argument #1`
+-- when RESULT is not a result, `bad argument #3` when OPTS is not a table
 function report.render(result, format, opts)
   local f = check_format(format, 2)
   check_result(result, 2)
@@ -490,10 +499,13 @@ function report.render(result, format, opts)
   return f.head .. f.body(result, opts, meta) .. f.foot
 end
 
---- report.writer(format [, opts]) -> an object for a report of many
--- records: w:head(), w:body(result, meta), w:error(message, meta),
--- w:foot(), each returning the string to write.  META is
--- { source = FILE, record = N }.
+--- A writer for a report of many records.  Its methods `w:head()`,
+-- `w:body(result, meta)`, `w:error(message, meta)` and `w:foot()` each
+-- return the string to write; META is `{ source = FILE, record = N }`.
+-- @tparam string format one of `report.FORMATS`
+-- @tparam[opt] table opts as for `render`
+-- @treturn table the writer
+-- @raise as `render` does, for FORMAT and OPTS
 function report.writer(format, opts)
   local f = check_format(format, 2)
   opts = check_opts(opts, 2)
