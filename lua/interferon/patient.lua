@@ -30,10 +30,20 @@ local function describe(v)
   return type(v)
 end
 
+-- a table whose fields may sit behind __index (or whose metatable is
+-- hidden) cannot be read without running its metamethods: refused
+local function hides_fields(t)
+  local mt = getmetatable(t)
+  return mt ~= nil and (type(mt) ~= "table" or rawget(mt, "__index") ~= nil)
+end
+
 --- Checks the terms of a list; returns the list, or nil, message.
 function patient.check_list(name, list)
   if type(list) ~= "table" then
     return nil, ("field '%s' must be a list of strings, got %s"):format(name, describe(list))
+  end
+  if hides_fields(list) then
+    return nil, ("field '%s' has a metatable with __index; pass a plain list"):format(name)
   end
   local n = 0
   local function bad_key(k) return type(k) ~= "number" or k < 1 or k % 1 ~= 0 end
@@ -84,9 +94,11 @@ end
 -- the message for field K with value V, or nil when it is fine
 local function field_error(k, v)
   if type(k) ~= "string" or not patient.FIELDS[k] then
-    return ("unknown field %s%s"):format(
-      type(k) == "string" and ("'" .. k .. "'") or describe(k),
-      util.did_you_mean(k, patient.FIELDS))
+    if type(k) ~= "string" then
+      return ("unknown field %s (field names are strings)"):format(
+        type(k) == "number" and ("%.14g"):format(k) or "of type " .. type(k))
+    end
+    return ("unknown field '%s'%s"):format(k, util.did_you_mean(k, patient.FIELDS))
   end
   if v ~= core.null then
     local ok, err = check_field(k, v)
@@ -98,6 +110,9 @@ end
 -- dropped), or nil, message, field (the field at fault, for positions).
 function patient.check(p)
   local clean = {}
+  if hides_fields(p) then
+    return nil, "the patient has a metatable with __index; pass a plain table"
+  end
   for k, v in next, p do
     if field_error(k, v) then
       -- report the first bad field by name: `next` order differs between
