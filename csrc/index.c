@@ -52,6 +52,8 @@ static int index_gc(lua_State *L) {
   ix_realloc(L, ix->terms, ix->terms_cap * sizeof(Term), 0);
   ix_realloc(L, ix->slots, ix->nslots * sizeof(uint32_t), 0);
   ix_realloc(L, ix->dels, ix->dels_cap * sizeof(Deletion), 0);
+  if (ix->radix != NULL)
+    ix_realloc(L, ix->radix, (((size_t)1 << ix->radix_bits) + 1) * sizeof(uint32_t), 0);
   memset(ix, 0, sizeof *ix);
   return 0;
 }
@@ -205,20 +207,44 @@ static int edit_distance(const char *a, size_t la, const char *b, size_t lb,
   return prev[lb] <= limit ? prev[lb] : limit + 1;
 }
 
-typedef void (*deletion_fn)(const char *s, size_t n, void *ctx);
+typedef void (*deletion_fn)(uint64_t hash, void *ctx);
 
-/* calls FN with every string made from S by deleting up to EDITS bytes
-** at positions from FROM on (each distinct set of positions once) */
-static void deletions(char *s, size_t n, size_t from, int edits,
-                      deletion_fn fn, void *ctx) {
-  size_t i;
-  fn(s, n, ctx);
-  if (edits == 0 || n == 0) return;
-  for (i = from; i < n; i++) {
-    char buf[APPROX_MAX_LEN + 1];
-    memcpy(buf, s, i);
-    memcpy(buf + i, s + i + 1, n - i - 1);
-    deletions(buf, n - 1, i, edits - 1, fn, ctx);
+#define DEL_MULT 0x9E3779B97F4A7C15ULL  /* of the polynomial hash */
+
+/* a bijective finaliser: spreads the polynomial hash over the high bits,
+** which the radix table reads */
+static uint64_t del_mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  return h;
+}
+
+/* Calls FN with the hash of every string made from S by deleting up to
+** APPROX_MAX_EDITS (2) bytes, each distinct set of positions once, in
+** the order: none, {0}, {0,1}, {0,2}.., {1}, {1,2}...  The hash is
+** polynomial, so that each variant's hash comes from prefix hashes in a
+** few multiplications, with no copy of the string: with A = S[0..K1),
+** B = S(K1..K2), C = S(K2..N), h(ABC) = (h(A) P^|B| + h(B)) P^|C| + h(C). */
+static void deletions(const char *s, size_t n, deletion_fn fn, void *ctx) {
+  uint64_t hp[APPROX_MAX_LEN + 2], pw[APPROX_MAX_LEN + 2];
+  size_t i, k1, k2;
+  hp[0] = 0;
+  pw[0] = 1;
+  for (i = 0; i < n; i++) {
+    hp[i + 1] = hp[i] * DEL_MULT + (unsigned char)s[i] + 1;
+    pw[i + 1] = pw[i] * DEL_MULT;
+  }
+  fn(del_mix(hp[n]), ctx);
+  for (k1 = 0; k1 < n; k1++) {
+    uint64_t a = hp[k1];
+    uint64_t c = hp[n] - hp[k1 + 1] * pw[n - k1 - 1];
+    fn(del_mix(a * pw[n - k1 - 1] + c), ctx);
+    for (k2 = k1 + 1; k2 < n; k2++) {
+      uint64_t b = hp[k2] - hp[k1 + 1] * pw[k2 - k1 - 1];
+      uint64_t c2 = hp[n] - hp[k2 + 1] * pw[n - k2 - 1];
+      fn(del_mix((a * pw[k2 - k1 - 1] + b) * pw[n - k2 - 1] + c2), ctx);
+    }
   }
 }
 
@@ -228,11 +254,11 @@ typedef struct BuildCtx {
   uint32_t term;
 } BuildCtx;
 
-static void build_one(const char *s, size_t n, void *ctx) {
+static void build_one(uint64_t hash, void *ctx) {
   BuildCtx *b = (BuildCtx *)ctx;
   Index *ix = b->ix;
   ix_reserve(b->L, (void **)&ix->dels, &ix->dels_cap, ix->ndels, 1, sizeof(Deletion));
-  ix->dels[ix->ndels].hash = hash_bytes(s, n);
+  ix->dels[ix->ndels].hash = hash;
   ix->dels[ix->ndels].term = b->term;
   ix->ndels++;
 }
@@ -243,6 +269,21 @@ static int deletion_cmp(const void *a, const void *b) {
   return x->term < y->term ? -1 : x->term > y->term;
 }
 
+/* the radix table: radix[b] is the first deletion whose hash has B in its
+** top radix_bits bits, so that a query searches one small bucket; about
+** four deletions a bucket */
+static void build_radix(lua_State *L, Index *ix) {
+  size_t bits = 4, nb, r = 0, b;
+  while (bits < 24 && ((size_t)1 << (bits + 2)) < ix->ndels) bits++;
+  nb = (size_t)1 << bits;
+  ix->radix = (uint32_t *)ix_realloc(L, NULL, 0, (nb + 1) * sizeof(uint32_t));
+  ix->radix_bits = bits;
+  for (b = 0; b <= nb; b++) {
+    while (r < ix->ndels && (ix->dels[r].hash >> (64 - bits)) < b) r++;
+    ix->radix[b] = (uint32_t)r;
+  }
+}
+
 /* builds the deletion index on first need */
 static void build_deletions(lua_State *L, Index *ix) {
   BuildCtx b;
@@ -251,18 +292,17 @@ static void build_deletions(lua_State *L, Index *ix) {
   b.L = L;
   b.ix = ix;
   for (t = 0; t < ix->nterms; t++) {
-    char buf[APPROX_MAX_LEN + 1];
     const Term *term = &ix->terms[t];
     if (term->match == MATCH_CODE || term->len > APPROX_MAX_LEN) continue;
-    memcpy(buf, ix->arena + term->text, term->len);
     b.term = (uint32_t)t;
-    deletions(buf, term->len, 0, APPROX_MAX_EDITS, build_one, &b);
+    deletions(ix->arena + term->text, term->len, build_one, &b);
   }
   qsort(ix->dels, ix->ndels, sizeof(Deletion), deletion_cmp);
   for (r = 0; r < ix->ndels; r++)           /* drop repeated pairs */
     if (w == 0 || deletion_cmp(&ix->dels[w - 1], &ix->dels[r]) != 0)
       ix->dels[w++] = ix->dels[r];
   ix->ndels = w;
+  build_radix(L, ix);
   ix->dels_built = 1;
 }
 
@@ -277,11 +317,11 @@ typedef struct QueryCtx {
   int dist[MAX_CANDIDATES];
 } QueryCtx;
 
-static void query_one(const char *s, size_t n, void *ctx) {
+static void query_one(uint64_t h, void *ctx) {
   QueryCtx *q = (QueryCtx *)ctx;
   const Index *ix = q->ix;
-  uint64_t h = hash_bytes(s, n);
-  size_t lo = 0, hi = ix->ndels;
+  size_t b = (size_t)(h >> (64 - ix->radix_bits));
+  size_t lo = ix->radix[b], hi = ix->radix[b + 1];
   while (lo < hi) {                          /* first deletion >= h */
     size_t mid = lo + (hi - lo) / 2;
     if (ix->dels[mid].hash < h) lo = mid + 1; else hi = mid;
@@ -317,14 +357,12 @@ static int better(const Index *ix, const QueryCtx *q, int a, int b) {
 static void match_approx(lua_State *L, Index *ix, const char *q, size_t n,
                          uint32_t kinds, int modes, Match *m) {
   QueryCtx ctx;
-  char buf[APPROX_MAX_LEN + 1];
   int order[MAX_CANDIDATES], i, j, k, best_ties = 0;
   if (n > APPROX_MAX_LEN || n == 0) return;
   build_deletions(L, ix);
   ctx.ix = ix; ctx.q = q; ctx.qlen = n; ctx.kinds = kinds; ctx.modes = modes;
   ctx.nseen = 0;
-  memcpy(buf, q, n);
-  deletions(buf, n, 0, APPROX_MAX_EDITS, query_one, &ctx);
+  deletions(q, n, query_one, &ctx);
   for (i = 0, k = 0; i < ctx.nseen; i++) {   /* insertion sort, kept ones */
     if (ctx.dist[i] > APPROX_MAX_EDITS) continue;
     for (j = k++; j > 0 && better(ix, &ctx, i, order[j - 1]); j--)

@@ -44,6 +44,8 @@ typedef struct Index {
   size_t nslots;
   Deletion *dels;       /* sorted by hash; built on first approximate use */
   size_t ndels, dels_cap;
+  uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
+  size_t radix_bits;
   int dels_built;
 } Index;
 
