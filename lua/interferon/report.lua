@@ -32,7 +32,9 @@ local clean = core.text_clean
 -- a value from the result as plain text: strings cleaned, booleans as words
 local function show(v)
   if type(v) == "boolean" then return v and "yes" or "no" end
-  if type(v) == "number" and v % 1 == 0 then return ("%d"):format(v) end
+  if type(v) == "number" and v % 1 == 0 and math.abs(v) < 2 ^ 53 then
+    return ("%.0f"):format(v)
+  end
   return clean(tostring(v))
 end
 
