@@ -6,6 +6,7 @@ local core = require("interferon.core")
 local KB = require("interferon.kb")
 local util = require("interferon.util")
 local report = require("interferon.report")
+local interop = require("interferon.interop")
 local stream = require("interferon.stream")
 
 local interferon = {}
@@ -168,5 +169,19 @@ function interferon.report(result, format, opts)
   end
   return report.render(result, format, opts)
 end
+
+--- Reads a FHIR R4 Bundle (JSON) of one patient's record into the patient
+-- table `screen` takes: Patient (identifier or id, gender, and birthDate as
+-- an age when `opts.as_of` gives the day), Condition (ICD-10-CM code, else
+-- text), MedicationStatement and MedicationRequest (ATC code, else text,
+-- else RxNorm display) and pregnancy status Observations (LOINC 82810-3).
+-- The mappings are in the README, "Interoperability".
+-- @tparam string json the Bundle
+-- @tparam[opt] table opts `name` (for messages, default "bundle"), `as_of` ("YYYY-MM-DD")
+-- @treturn table the patient
+-- @return[2] nil when the Bundle cannot be read
+-- @treturn[2] string "NAME:LINE:COL: message"
+-- @raise `bad argument #1 to 'from_fhir' (string expected, got ...)`
+interferon.from_fhir = interop.from_fhir
 
 return interferon

@@ -6,6 +6,7 @@
 -- @module interferon.report
 local core = require("interferon.core")
 local schema = require("interferon.schema")
+local interop = require("interferon.interop")
 
 local report = {}
 
@@ -15,7 +16,7 @@ report.SCHEMA = "interferon.screening/1"
 report.ERROR_SCHEMA = "interferon.error/1"
 
 --- The formats there are, in alphabetical order.
-report.FORMATS = { "html", "json", "markdown", "text" }
+report.FORMATS = { "cds-hooks", "fhir", "html", "json", "markdown", "text" }
 
 --- What a symptom report tells the reader about symptoms it does not list.
 report.SYMPTOM_ADVICE = "A symptom this knowledge base does not list is not known " ..
@@ -443,6 +444,8 @@ local ERROR = {
     return '<section class="report">\n<h1>Record not screened ' .. badge("critical", "error") ..
       "</h1>\n<p class=\"term\">" .. hs(message) .. "</p>\n</section>\n"
   end,
+  ["cds-hooks"] = interop.cds_hooks_error,     -- interop.lua: CDS Hooks and FHIR
+  fhir = interop.fhir_error,
 }
 
 -- ------------------------------------------------------------------------
@@ -454,6 +457,8 @@ local FORMATS = {
   markdown = { head = "", body = markdown_body, sep = "\n---\n\n", foot = "" },
   json = { head = "", body = json_body, sep = "", foot = "" },
   html = { head = HTML_HEAD, body = html_body, sep = "", foot = HTML_FOOT },
+  ["cds-hooks"] = { head = "", body = interop.cds_hooks_body, sep = "", foot = "" },
+  fhir = { head = "", body = interop.fhir_body, sep = "", foot = "" },
 }
 
 local function check_format(format, level)
