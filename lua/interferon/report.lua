@@ -48,16 +48,17 @@ local function pad(s, n) return s .. (" "):rep(n - width(s)) end
 
 -- words of TEXT filled to WIDTH columns, later lines after INDENT
 local function wrap(text, cols, indent)
-  local lines, line = {}, ""
+  local lines, words, used, room = {}, {}, 0, cols - #indent
   for word in text:gmatch("%S+") do
-    if line ~= "" and width(line) + 1 + width(word) > cols - #indent then
-      lines[#lines + 1] = line
-      line = word
-    else
-      line = line == "" and word or line .. " " .. word
+    local w = word:find("[\128-\255]") and width(word) or #word
+    if used > 0 and used + 1 + w > room then
+      lines[#lines + 1] = table.concat(words, " ")
+      words, used = {}, 0
     end
+    words[#words + 1] = word
+    used = used + (used > 0 and 1 or 0) + w
   end
-  lines[#lines + 1] = line
+  lines[#lines + 1] = table.concat(words, " ")
   return table.concat(lines, "\n" .. indent)
 end
 
