@@ -1,32 +1,25 @@
---- The README's REPL session, as a script (`make repl` starts the same
--- session by hand).  Each step prints what the REPL would show.
+--- The README's REPL session ("A REPL session"), as a script: `make repl`
+-- opens the same session by hand, with the module loaded as `ifn`.
+--
+--   lua5.4 examples/repl.lua
 local ifn = require("interferon")
 
-print(ifn._VERSION)
-
--- what does a brand name resolve to, and how?
-local entry, how = ifn.lookup("Ativan")
-print(entry.id, entry.name, how)                 --> drug.lorazepam lorazepam synonym
-
--- a typo is never silently corrected: it is an approximate match
-entry, how = ifn.lookup("Ativn")
-print(entry.id, how)                             --> drug.lorazepam approximate
-
--- the knowledge base, in one line, and one entry explained with its sources
 local kb = ifn.default()
-print(tostring(kb))
-print(kb:explain("condition.depression"))
+print(kb)                                        -- version and counts per kind
 
--- screen a patient; findings come most severe first
-local result = ifn.screen({ medications = { "Xanax 0.5mg" }, conditions = { "E11.9" } })
-print(result.status, #result.findings)
-for _, f in ipairs(result.findings) do
-  print(f.severity, f.id, f.input, f.match)
-end
+local e, how = kb:lookup("Ativan")
+print(e.id, how)                                 --> drug.lorazepam  synonym
+print(kb:lookup("F32.A").id)                     --> condition.depression
+print(kb:explain("condition.depression"))        -- the entry, with its sources
 
--- the same result as a report, in any format
-io.write(ifn.report(result, "markdown"))
+local r = ifn.screen({ conditions = { "E11.9" }, medications = { "Xanax 0.5mg", "Benadryl" },
+  pregnant = true })
+print(r.status, #r.findings)                     --> review  4
+for _, f in ipairs(r.findings) do print(f.severity, f.id, f.input) end
 
--- symptoms reported during therapy
+print(ifn.screen({ medication = { "Xanax" } }))  --> nil  unknown field 'medication' ...
+
+-- beyond the README: the same result as a report, and a symptom check-in
+io.write(ifn.report(r, "markdown"))
 local check = ifn.check_symptoms({ "nausea", "thoughts of suicide" })
-print(check.findings[1].severity, check.findings[1].id)   --> critical warning.suicidal_thoughts
+print(check.findings[1].severity, check.findings[1].id)

@@ -245,6 +245,31 @@ describe("the interferon command", function()
     end)
   end)
 
+  describe("on a terminal", function()
+    -- util-linux's script(1) gives the command a terminal for stdout and stderr
+    local function on_tty(line)
+      return command.sh("script -qec " .. command.quote(line) .. " /dev/null")
+    end
+
+    it("colours the text report unless NO_COLOR is set, and shows progress on long rosters", function()
+      if command.sh("command -v script").status ~= 0 then
+        pending("script(1) is not installed (Debian package bsdutils): no terminal to test with")
+        return
+      end
+      local cli = command.lua .. " lua/interferon/cli.lua "
+      local r = on_tty(cli .. "screen examples/patient.yaml")
+      assert.truthy(r.out:find("Interferon screening: \27[1;33mREVIEW\27[0m", 1, true))
+      r = on_tty("NO_COLOR=1 " .. cli .. "screen examples/patient.yaml")
+      assert.falsy(r.out:find("\27", 1, true))
+      local parts = {}
+      for i = 1, 2500 do parts[i] = ("id: p%d\n"):format(i) end
+      local roster = support.tmpfile(table.concat(parts, "---\n"))
+      r = on_tty(cli .. "screen --format json " .. command.quote(roster) .. " >/dev/null")
+      assert.truthy(r.out:find("\rinterferon: 2000 records screened...", 1, true))
+      assert.truthy(r.out:find("\r\27[Kinterferon: 2500 records: 2500 screened, 0 errors, 0 need review", 1, true))
+    end)
+  end)
+
   describe("in-process", function()
     it("returns the exit status from cli.main", function()
       local cli = require("interferon.cli")

@@ -64,8 +64,12 @@ describe("examples/", function()
   it("repl.lua walks through the README's REPL session", function()
     local r = command.script("examples/repl.lua")
     assert.same({ 0, "" }, { r.status, r.err })
-    assert.matches("^interferon %d+%.%d+%.%d+\ndrug%.lorazepam\tlorazepam\tsynonym\ndrug%.lorazepam\tapproximate\n", r.out)
-    assert.truthy(r.out:find("\nreview\t2\n", 1, true))
-    assert.truthy(r.out:find("\ncritical\twarning.suicidal_thoughts\n", 1, true))
+    assert.matches("^interferon knowledge base [^\n]*\ndrug%.lorazepam\tsynonym\ncondition%.depression\n" ..
+      "Depression %(condition%.depression%)\n", r.out)
+    assert.truthy(r.out:find("\nreview\t4\nhigh\tcondition.pregnancy\tpregnant: true\n" ..
+      "moderate\tcondition.diabetes\tE11.9\nmoderate\tdrug_class.antihistamines\tBenadryl\n" ..
+      "moderate\tdrug_class.anxiety_medication\tXanax 0.5mg\n" ..
+      "nil\tunknown field 'medication' (did you mean 'medications'?)\tmedication\n# Interferon screening", 1, true))
+    assert.matches("\ncritical\twarning%.suicidal_thoughts\n$", r.out)
   end)
 end)
