@@ -337,3 +337,28 @@ describe("interferon.from_fhir", function()
       "bad argument #2 to 'from_fhir' (opts.as_of must be a date 'YYYY-MM-DD')")
   end)
 end)
+
+describe("interferon screen --input fhir", function()
+  it("screens a FHIR Bundle and writes either interop format", function()
+    local r = command.run({ "screen", "--input", "fhir", "--format", "fhir",
+      "examples/fhir-bundle.json" })
+    assert.same({ 0, "" }, { r.status, r.err })
+    assert.equals(interferon.report(assert(kb:screen(assert(interferon.from_fhir(
+      slurp("examples/fhir-bundle.json"))))), "fhir", { source = "x" }):match('"type":"collection"'),
+      r.out:match('"type":"collection"'))
+    r = command.run({ "screen", "--input", "fhir", "--format", "cds-hooks", "-" },
+      slurp("examples/fhir-bundle.json"))
+    assert.same({ 0, "" }, { r.status, r.err })
+    assert.matches('^{"cards":%[{', r.out)
+  end)
+
+  it("reports a file that is no Bundle, and an unknown input format", function()
+    local r = command.run({ "screen", "--input", "fhir", "examples/patient.yaml" })
+    assert.equals(2, r.status)
+    assert.equals("interferon: examples/patient.yaml:4:1: a FHIR Bundle expected " ..
+      "(resourceType is missing)\n", r.err)
+    r = command.run({ "screen", "--input", "xml", "examples/patient.yaml" })
+    assert.same({ 2, "interferon: unknown input format 'xml' (the input formats are fhir, " ..
+      "yaml)\nTry 'interferon screen --help'.\n" }, { r.status, r.err })
+  end)
+end)

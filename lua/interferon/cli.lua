@@ -51,7 +51,8 @@ local COMMON = [[
 ]]
 
 local REPORTING = [[
-  --format FORMAT   text (default), markdown, json (one line per record) or html
+  --format FORMAT   text (default), markdown, json, html; cds-hooks (a CDS Hooks
+                    response) or fhir (a FHIR R4 Bundle); JSON: one line per record
   --output FILE     write the report to FILE, atomically, instead of standard output
   --fail-on LEVEL   exit 1 when a finding is at LEVEL or above: critical, high,
                     moderate, low or info (default: findings do not change the status)
@@ -59,7 +60,7 @@ local REPORTING = [[
 
 HELP.screen = [[
 usage: interferon screen [--format FORMAT] [--kb FILE]... [--output FILE]
-                         [--fail-on LEVEL] FILE...|-
+                         [--fail-on LEVEL] [--input yaml|fhir] FILE...|-
 
 Screens every patient record of each FILE: a YAML file of one or many
 documents ('---'), a YAML list or a JSON array; - reads standard input.  A bad
@@ -67,6 +68,9 @@ record is reported (on standard error and in the report) and screening goes
 on with the next.  For more than one record a summary goes to standard error.
 
 options:
+  --input FORMAT    yaml (default): patient records as above; fhir: each FILE
+                    is a FHIR R4 Bundle of one patient's record (Patient,
+                    Condition, MedicationStatement/Request, pregnancy status)
 ]] .. REPORTING .. COMMON .. [[
 
 exit status: 0 done, 1 a finding at or above --fail-on, 2 bad usage or a bad record
@@ -146,6 +150,8 @@ local OPTIONS = {
   validate = { kb = "list" },
 }
 OPTIONS.symptoms = OPTIONS.screen
+OPTIONS.screen = { input = "value" }           -- screen's own: --input (issue 8)
+for k, v in pairs(OPTIONS.symptoms) do OPTIONS.screen[k] = v end
 
 -- ------------------------------------------------------------------------
 -- the run: output streams and failures
@@ -316,6 +322,25 @@ local function screen_file(t, path)
   end
 end
 
+-- a FHIR R4 Bundle (--input fhir): one patient, read by interferon.from_fhir
+local function screen_fhir(t, path)
+  local name = path == "-" and "<stdin>" or path
+  local f, err = io.stdin, nil
+  if path ~= "-" then f, err = io.open(path, "rb") end
+  local text = f and f:read("*a")
+  if f and f ~= io.stdin then f:close() end
+  if not text then
+    return tally_error(t, ("%s:1:1: cannot read file: %s"):format(name,
+      (tostring(err):gsub("^.-: ", ""))), { source = name, record = 0 })
+  end
+  local meta = { source = name, record = 1 }
+  local p, ferr = interferon.from_fhir(text, { name = name })
+  if not p then return tally_error(t, ferr, meta) end
+  local result, serr = t.kb:screen(p)
+  if result then return tally_result(t, result, meta) end
+  tally_error(t, ("%s: %s"):format(name, serr), meta)
+end
+
 local function finish(t, roster)
   write(t.out, t.writer:foot())
   local ok, err = t.out.commit()
@@ -353,7 +378,14 @@ end
 
 local function cmd_screen(opts, operands)
   return run_reporting("screen", opts, operands, function(t)
-    for _, path in ipairs(operands) do screen_file(t, path) end
+    local input = opts.input or "yaml"
+    if input ~= "yaml" and input ~= "fhir" then
+      usage_error("screen", ("unknown input format '%s' (the input formats are fhir, yaml)")
+        :format(core.text_clean(input)))
+    end
+    for _, path in ipairs(operands) do
+      if input == "fhir" then screen_fhir(t, path) else screen_file(t, path) end
+    end
     return finish(t, #operands > 1 or t.records ~= 1)
   end)
 end
