@@ -68,13 +68,25 @@ deps:
 deps-build:
 	@sh .ci/deps $(DEB_BUILD)
 
-test: deps
+test: deps node-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
 	@$(RUN_ENV) INTERFERON_LUA=$(LUA) bash spec/run $(LUA)
 
 lint:
 	luacheck -q lua spec examples
+
+# the JSON Schema validator of the interop specs (spec/validate.js): the npm
+# packages pinned by spec/package-lock.json, installed into build/node
+.PHONY: node-deps
+NODE_DIR = build/node
+node-deps: $(NODE_DIR)/node_modules/.installed
+
+$(NODE_DIR)/node_modules/.installed: spec/package.json spec/package-lock.json
+	@mkdir -p $(NODE_DIR)
+	cp spec/package.json spec/package-lock.json $(NODE_DIR)/
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # ---------------------------------------------------------------------
 # Lua versions and docs (issue 7).  `make test LUA=luajit` (or lua5.1,
@@ -100,7 +112,7 @@ deps-all:
 	@sh .ci/deps $(DEB_ALL)
 
 # the suite on $(LUA) alone: no package check, no lint
-test-suite:
+test-suite: node-deps
 	@$(MAKE) --no-print-directory all
 	@$(RUN_ENV) INTERFERON_LUA=$(LUA) bash spec/run $(LUA)
 
