@@ -354,6 +354,17 @@ static int better(const Index *ix, const QueryCtx *q, int a, int b) {
   return c != 0 ? c < 0 : x->len < y->len;
 }
 
+/* how far a suggestion may be: one edit for a short term, else two */
+static int suggestion_reach(size_t len) {
+  return len <= 4 ? 1 : APPROX_MAX_EDITS;
+}
+
+static void add_suggestion(Match *m, uint32_t e) {
+  int j;
+  for (j = 0; j < m->nsugg && m->sugg[j] != e; j++) {}
+  if (j == m->nsugg && m->nsugg < INDEX_MAX_SUGGESTIONS) m->sugg[m->nsugg++] = e;
+}
+
 static void match_approx(lua_State *L, Index *ix, const char *q, size_t n,
                          uint32_t kinds, int modes, Match *m) {
   QueryCtx ctx;
@@ -379,9 +390,61 @@ static void match_approx(lua_State *L, Index *ix, const char *q, size_t n,
     return;
   }
   for (i = 0; i < k && m->nsugg < INDEX_MAX_SUGGESTIONS; i++) {
-    uint32_t e = ix->terms[ctx.seen[order[i]]].entry;
-    for (j = 0; j < m->nsugg && m->sugg[j] != e; j++) {}
-    if (j == m->nsugg) m->sugg[m->nsugg++] = e;
+    if (ctx.dist[order[i]] > suggestion_reach(n)) break;
+    add_suggestion(m, ix->terms[ctx.seen[order[i]]].entry);
+  }
+}
+
+/* ---------------------------------------------------------------------
+** Contained terms: "hx of depression", "lorazepam (Ativan) 1 mg"
+*/
+
+/* words that negate what follows ("no history of seizures"): a term
+** inside such an input is only suggested, never matched */
+static const char *const negations[] = {
+  "denied", "denies", "deny", "negative", "never", "no", "non", "not",
+  "ruled", "without"
+};
+
+static int is_negation(const char *w, size_t n) {
+  size_t i;
+  for (i = 0; i < sizeof negations / sizeof *negations; i++)
+    if (strlen(negations[i]) == n && memcmp(negations[i], w, n) == 0) return 1;
+  return 0;
+}
+
+/* Finds the longest run of whole words of Q that names an entry.  When
+** one entry is named by the longest runs found, and nothing negates it,
+** it is an approximate match; otherwise the entries named are suggested. */
+static void match_contained(const Index *ix, const char *q, size_t n,
+                            uint32_t kinds, int modes, Match *m) {
+  size_t starts[NORM_MAX / 2 + 2], nw = 0, i, w;
+  int negated = 0;
+  for (i = 0; i < n; i++)
+    if (i == 0 || q[i - 1] == ' ') starts[nw++] = i;
+  if (nw < 2) return;
+  starts[nw] = n + 1;                         /* one past the last word */
+  for (i = 0; i < nw; i++)
+    negated |= is_negation(q + starts[i], starts[i + 1] - starts[i] - 1);
+  for (w = nw - 1; w >= 1; w--) {
+    uint32_t found[INDEX_MAX_SUGGESTIONS];
+    int nfound = 0, j;
+    for (i = 0; i + w <= nw; i++) {
+      size_t len = starts[i + w] - 1 - starts[i];
+      long t = len >= 3 ? find_term(ix, q + starts[i], len, kinds, modes) : -1;
+      if (t < 0) continue;
+      for (j = 0; j < nfound && found[j] != ix->terms[t].entry; j++) {}
+      if (j == nfound && nfound < INDEX_MAX_SUGGESTIONS) found[nfound++] = ix->terms[t].entry;
+    }
+    if (nfound == 0) continue;
+    if (nfound == 1 && !negated) {
+      m->how = MATCH_APPROXIMATE;
+      m->entry = found[0];
+      return;
+    }
+    m->nsugg = 0;
+    for (j = 0; j < nfound; j++) add_suggestion(m, found[j]);
+    return;
   }
 }
 
@@ -418,6 +481,14 @@ void index_match(lua_State *L, Index *ix, const char *text, size_t len,
   }
   if (match_code(ix, text, len, kinds, m)) return;
   if (n > 0) match_approx(L, ix, norm, (size_t)n, kinds, modes, m);
+}
+
+void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
+                     int mode, Match *m) {
+  char norm[NORM_MAX + 1];
+  int n = norm_term(text, len, mode, norm);
+  int modes = mode == NORM_MEDICATION ? MODE_MEDICATION_BIT : MODE_PLAIN_BIT;
+  if (n > 0) match_contained(ix, norm, (size_t)n, kinds, modes, m);
 }
 
 /* ---------------------------------------------------------------------
@@ -490,7 +561,8 @@ static int core_index(lua_State *L) {
 static const char *const match_names[] = {NULL, "exact", "synonym", "code",
                                            "approximate"};
 
-/* index:match(text, kinds [, "medication"]) -> entry, how | nil, { entry... } */
+/* index:match(text, kinds [, "medication" [, contained]]) -> entry, how |
+** nil, { entry... }; CONTAINED tries index_contained as a last resort */
 static int index_match_lua(lua_State *L) {
   static const char *const modes[] = {"plain", "medication", NULL};
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
@@ -500,6 +572,8 @@ static int index_match_lua(lua_State *L) {
   int mode = luaL_checkoption(L, 4, "plain", modes), i;
   Match m;
   index_match(L, ix, s, len, kinds, mode, &m);
+  if (m.how == MATCH_NONE && lua_toboolean(L, 5))
+    index_contained(ix, s, len, kinds, mode, &m);
   if (m.how != MATCH_NONE) {
     ifn_pushinteger(L, m.entry);
     lua_pushstring(L, match_names[m.how]);

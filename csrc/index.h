@@ -62,6 +62,14 @@ typedef struct Match {
 void index_match(lua_State *L, Index *ix, const char *text, size_t len,
                  uint32_t kinds, int mode, Match *m);
 
+/* The last resort, after index_match found nothing: the longest run of
+** whole words of TEXT that names an entry ("hx of depression"), matched
+** as approximate when one entry is named and no word negates it ("no",
+** "denies"...), else suggested.  Keeps M's suggestions when it finds
+** nothing. */
+void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
+                     int mode, Match *m);
+
 /* registers core.index and the index metatable in the table at the top */
 void index_open(lua_State *L);
 

@@ -104,6 +104,12 @@ static size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp) {
   return len;
 }
 
+/* whether OUT ends in a word of one letter ("vitamin b") */
+static int single_letter_before(const char *out, int len) {
+  return len >= 1 && out[len - 1] >= 'a' && out[len - 1] <= 'z' &&
+         (len == 1 || out[len - 2] == ' ');
+}
+
 /* Folds S into OUT as words separated by single spaces; returns the
 ** length or -1 when longer than NORM_MAX. */
 static int fold(const char *s, size_t n, char *out) {
@@ -119,6 +125,9 @@ static int fold(const char *s, size_t n, char *out) {
       if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) c = (int)cp;
       else if (cp >= 'A' && cp <= 'Z') c = (int)cp + 32;
       else if (cp == '\'' || cp == '`') c = 0;
+      else if (cp == '-' && single_letter_before(out, len) && i + 1 < n &&
+               p[i + 1] >= '0' && p[i + 1] <= '9')
+        c = 0;                           /* "B-12" is "b12", as "D-3" is "d3" */
     } else if (cp >= 0xC0 && cp <= 0xFF && latin1_fold[cp - 0xC0]) {
       c = latin1_fold[cp - 0xC0];
     } else if (cp == 0xB5 || cp == 0x3BC) {

@@ -4,8 +4,10 @@
 ** Each term of each patient field is matched against the index (a
 ** combination product part by part); each entry it resolves to raises the
 ** concerns the knowledge base compiled for it, one finding per concern per
-** input, so that nothing is hidden.  Terms that resolve to nothing are
-** listed as unrecognised with suggestions.  Findings are sorted by
+** input, so that nothing is hidden.  A term that resolves to nothing as a
+** whole is tried, as a last resort, for a known term among its words
+** ("hx of depression"; index_contained).  Terms that resolve to nothing
+** are listed as unrecognised with suggestions.  Findings are sorted by
 ** severity rank, then id, then input order.
 */
 #include <stdlib.h>
@@ -116,6 +118,7 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
   index_match(L, ix, s, len, kinds, mode, &m);
   nparts = split && m.how == MATCH_NONE ? norm_split(s, len, starts, lens) : 1;
   if (nparts <= 1) {
+    if (m.how == MATCH_NONE) index_contained(ix, s, len, kinds, mode, &m);
     if (m.how != MATCH_NONE) add_findings(L, c, m.entry, m.how, field, input);
     else add_unrecognized(L, c, &m, field, input, NULL, 0);
     return;
@@ -126,6 +129,7 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
     Match pm;
     if (pl == 0) continue;
     index_match(L, ix, p, pl, kinds, mode, &pm);
+    if (pm.how == MATCH_NONE) index_contained(ix, p, pl, kinds, mode, &pm);
     if (pm.how != MATCH_NONE) add_findings(L, c, pm.entry, pm.how, field, input);
     else add_unrecognized(L, c, &pm, field, input, p, pl);
   }

@@ -7,10 +7,11 @@
 local interferon = require("interferon")
 local inputs = dofile("spec/fixtures/lexicon_inputs.lua")
 
--- the hit rate measured on this fixture (266 of 283 when written; before
+-- the hit rate measured on this fixture (279 of 283 with contained-term
+-- matching; 266 of 283 when written; before
 -- the lexicon fixes of issue 3, 220 of the first 246); raise it, never
 -- lower it
-local FLOOR = 0.939
+local FLOOR = 0.985
 
 local FIELDS = { "medications", "conditions", "supplements", "symptoms" }
 

@@ -73,20 +73,21 @@ end
 function methods:lookup(term)
   local s = self_state(self, "lookup")
   check_string(term, 1, "lookup")
-  local n, how = s.index:match(term, ALL_KINDS, "plain")
-  if not n then
-    local sugg = how
-    n, how = s.index:match(term, MEDICATION_MASK, "medication")
-    if not n then
-      for _, x in ipairs(how) do
-        local dup = false
-        for _, y in ipairs(sugg) do dup = dup or x == y end
-        if not dup and #sugg < 3 then sugg[#sugg + 1] = x end
-      end
-      return nil, suggestion_names(s, sugg)
+  -- as written, then as a medication (doses dropped), then the longest
+  -- known run of words in either; suggestions from every try, at most 3
+  local tries = {
+    { ALL_KINDS, "plain", false }, { MEDICATION_MASK, "medication", false },
+    { ALL_KINDS, "plain", true }, { MEDICATION_MASK, "medication", true },
+  }
+  local sugg, seen = {}, {}
+  for _, try in ipairs(tries) do
+    local n, how = s.index:match(term, try[1], try[2], try[3])
+    if n then return s.frozen[s.ids[n]], how end
+    for _, x in ipairs(how) do
+      if not seen[x] and #sugg < 3 then sugg[#sugg + 1], seen[x] = x, true end
     end
   end
-  return s.frozen[s.ids[n]], how
+  return nil, suggestion_names(s, sugg)
 end
 
 local function matches(e, filter)
