@@ -377,6 +377,18 @@ describe("kb:screen rules", function()
     assert.equals("GERD", r.unrecognized[1].input)
   end)
 
+  it("finds a known term inside a longer phrase, unless a word negates it", function()
+    local r = assert(kb:screen({ conditions = { "hx of depression", "no history of seizures",
+      "denies diabetes" }, medications = { "lorazepam (Ativan) 1 mg" } }))
+    assert.same({ "condition.depression", "hx of depression", "approximate" },
+      { r.findings[1].id, r.findings[1].input, r.findings[1].match })
+    assert.same({ "drug.lorazepam", "approximate" }, { r.findings[2].matched, r.findings[2].match })
+    assert.equal(2, #r.findings)
+    assert.same({ "no history of seizures", "denies diabetes" }, unknown(r))
+    assert.same({ "Seizures" }, r.unrecognized[1].suggestions)
+    assert.same({ "Diabetes" }, r.unrecognized[2].suggestions)
+  end)
+
   it("lists an unmatched term with up to three suggestions", function()
     local r = screen_one("medications", "lorazpm")
     assert.same({ { field = "medications", input = "lorazpm", suggestions = { "lorazepam" } } },
