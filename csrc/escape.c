@@ -64,6 +64,17 @@ static int is_control(const unsigned char *s, size_t len) {
 ** HTML and plain text
 */
 
+/* adds the character of LEN bytes at S (LEN 0: an invalid byte) to B,
+** a control character or an invalid byte as U+FFFD; returns the bytes
+** consumed */
+static size_t add_clean(luaL_Buffer *b, const unsigned char *s, size_t len) {
+  if (len == 0 || is_control(s, len))
+    luaL_addstring(b, replacement);
+  else
+    luaL_addlstring(b, (const char *)s, len);
+  return len ? len : 1;
+}
+
 /* core.html_escape(s) -> s with & < > " ' as character references,
 ** control characters and invalid UTF-8 as U+FFFD (tab and newline kept) */
 static int core_html_escape(lua_State *L) {
@@ -80,11 +91,7 @@ static int core_html_escape(lua_State *L) {
       case '"': luaL_addstring(&b, "&quot;"); break;
       case '\'': luaL_addstring(&b, "&#39;"); break;
       case '\t': case '\n': luaL_addchar(&b, (char)s[i]); break;
-      default:
-        if (len == 0 || is_control(s + i, len))
-          luaL_addstring(&b, replacement);
-        else
-          luaL_addlstring(&b, (const char *)s + i, len);
+      default: add_clean(&b, s + i, len); break;
     }
     i += len ? len : 1;
   }
@@ -99,14 +106,7 @@ static int core_text_clean(lua_State *L) {
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &n);
   luaL_Buffer b;
   luaL_buffinit(L, &b);
-  while (i < n) {
-    size_t len = utf8_seqlen(s + i, n - i);
-    if (len == 0 || is_control(s + i, len))
-      luaL_addstring(&b, replacement);
-    else
-      luaL_addlstring(&b, (const char *)s + i, len);
-    i += len ? len : 1;
-  }
+  while (i < n) i += add_clean(&b, s + i, utf8_seqlen(s + i, n - i));
   luaL_pushresult(&b);
   return 1;
 }

@@ -93,6 +93,21 @@ function interferon.default()
   return default_kb
 end
 
+-- interferon.NAME(arg): kb:NAME(arg) on interferon.default(), with the
+-- argument checked here so that a misuse names interferon.NAME
+local function on_default(name, want)
+  return function(arg)
+    if type(arg) ~= want then
+      error(("bad argument #1 to '%s' (%s expected, got %s)"):format(name, want, type(arg)), 3)
+    end
+    local kb = interferon.default()
+    return kb[name](kb, arg)
+  end
+end
+local screen_default = on_default("screen", "table")
+local check_symptoms_default = on_default("check_symptoms", "table")
+local lookup_default = on_default("lookup", "string")
+
 --- Screens a patient against the bundled knowledge base: `kb:screen` on
 -- `interferon.default()`.
 -- @tparam table patient the patient (see `kb:screen` for the fields)
@@ -102,10 +117,7 @@ end
 -- @treturn[2] string the field at fault
 -- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function interferon.screen(patient)
-  if type(patient) ~= "table" then
-    error(("bad argument #1 to 'screen' (table expected, got %s)"):format(type(patient)), 2)
-  end
-  return interferon.default():screen(patient)
+  return screen_default(patient)
 end
 
 --- Checks symptoms reported during therapy against the bundled knowledge
@@ -116,10 +128,7 @@ end
 -- @treturn[2] string the message
 -- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function interferon.check_symptoms(list)
-  if type(list) ~= "table" then
-    error(("bad argument #1 to 'check_symptoms' (table expected, got %s)"):format(type(list)), 2)
-  end
-  return interferon.default():check_symptoms(list)
+  return check_symptoms_default(list)
 end
 
 --- Looks a term up in the bundled knowledge base: `kb:lookup` on
@@ -131,10 +140,7 @@ end
 -- @treturn[2] {string,...} up to three suggested entry names (possibly empty)
 -- @raise `bad argument #1 to 'lookup' (string expected, got ...)`
 function interferon.lookup(term)
-  if type(term) ~= "string" then
-    error(("bad argument #1 to 'lookup' (string expected, got %s)"):format(type(term)), 2)
-  end
-  return interferon.default():lookup(term)
+  return lookup_default(term)
 end
 
 --- Iterates over the patients of a YAML file (one or many documents) or a
