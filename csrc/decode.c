@@ -59,6 +59,8 @@ typedef struct Decoder {
   int parser_open;      /* parser initialised, must be deleted */
   int has_event;        /* event filled, must be deleted */
   FILE *fp;             /* the file read by a stream decoder, or NULL */
+  unsigned char line[4096];  /* read ahead from fp, given out line by line */
+  size_t line_pos, line_len;
   const unsigned char *input;  /* the string being decoded, or NULL */
   size_t input_len;
   long base_line;       /* line (0-based) at which the current parser began */
@@ -114,11 +116,31 @@ static int decoder_close(lua_State *L) {
   return 0;
 }
 
+/* Gives libyaml at most one line per call.  libyaml checks every byte it
+** is handed at once (UTF-8, control characters), so a bad byte in a
+** larger chunk would be reported before the records in front of it were
+** read, and those records lost. */
 static int file_read(void *data, unsigned char *buf, size_t size,
                      size_t *size_read) {
   Decoder *d = (Decoder *)data;
-  *size_read = fread(buf, 1, size, d->fp);
-  return !ferror(d->fp);
+  const unsigned char *nl;
+  size_t n;
+  if (d->line_pos == d->line_len) {
+    d->line_pos = 0;
+    d->line_len = fread(d->line, 1, sizeof d->line, d->fp);
+    if (d->line_len == 0) {
+      *size_read = 0;
+      return !ferror(d->fp);
+    }
+  }
+  n = d->line_len - d->line_pos;
+  nl = (const unsigned char *)memchr(d->line + d->line_pos, '\n', n);
+  if (nl != NULL) n = (size_t)(nl - (d->line + d->line_pos)) + 1;
+  if (n > size) n = size;
+  memcpy(buf, d->line + d->line_pos, n);
+  d->line_pos += n;
+  *size_read = n;
+  return 1;
 }
 
 /* (re)starts the parser on the input: the string, or the file from
@@ -128,6 +150,7 @@ static int decoder_start(Decoder *d) {
   if (!yaml_parser_initialize(&d->parser))
     return 0;
   d->parser_open = 1;
+  d->line_pos = d->line_len = 0;           /* the file was just positioned */
   if (d->fp != NULL)
     yaml_parser_set_input(&d->parser, file_read, d);
   else
@@ -654,6 +677,7 @@ static int decoder_next(lua_State *L, Decoder *d) {
       case YAML_DOCUMENT_START_EVENT:
         d->documents++;
         if (d->documents > d->lim.max_documents) {
+          d->done = 1;                  /* a stream stops at its limit */
           lua_pushfstring(L, "more than %d document%s in the input",
                           (int)d->lim.max_documents,
                           d->lim.max_documents == 1 ? "" : "s");
