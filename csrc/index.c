@@ -406,46 +406,76 @@ static const char *const negations[] = {
   "ruled", "without"
 };
 
-static int is_negation(const char *w, size_t n) {
+/* words that carry no meaning of their own in what people report ("my
+** hair is falling out"): dropped in a second try; sorted */
+static const char *const fillers[] = {
+  "a", "am", "an", "are", "been", "i", "im", "is", "ive", "just", "me", "my",
+  "quite", "really", "so", "the", "too", "very", "was", "were"
+};
+
+static int word_is(const char *w, size_t n, const char *const *list, size_t count) {
   size_t i;
-  for (i = 0; i < sizeof negations / sizeof *negations; i++)
-    if (strlen(negations[i]) == n && memcmp(negations[i], w, n) == 0) return 1;
+  for (i = 0; i < count; i++)
+    if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0) return 1;
   return 0;
 }
 
 /* Finds the longest run of whole words of Q that names an entry.  When
-** one entry is named by the longest runs found, and nothing negates it,
-** it is an approximate match; otherwise the entries named are suggested. */
-static void match_contained(const Index *ix, const char *q, size_t n,
-                            uint32_t kinds, int modes, Match *m) {
-  size_t starts[NORM_MAX / 2 + 2], nw = 0, i, w;
-  int negated = 0;
+** one entry is named by the longest runs found, and no word outside its
+** run negates it ("no history of seizures"; but "no reason to live" is
+** itself a name), it is an approximate match; otherwise the entries named
+** are suggested.  Returns whether it found any entry. */
+static int match_contained(const Index *ix, const char *q, size_t n,
+                           uint32_t kinds, int modes, Match *m) {
+  size_t starts[NORM_MAX / 2 + 2], nw = 0, i, w, k;
+  unsigned char neg[NORM_MAX / 2 + 2];
   for (i = 0; i < n; i++)
     if (i == 0 || q[i - 1] == ' ') starts[nw++] = i;
-  if (nw < 2) return;
   starts[nw] = n + 1;                         /* one past the last word */
   for (i = 0; i < nw; i++)
-    negated |= is_negation(q + starts[i], starts[i + 1] - starts[i] - 1);
-  for (w = nw - 1; w >= 1; w--) {
+    neg[i] = (unsigned char)word_is(q + starts[i], starts[i + 1] - starts[i] - 1,
+                                    negations, sizeof negations / sizeof *negations);
+  for (w = nw; w >= 1; w--) {
     uint32_t found[INDEX_MAX_SUGGESTIONS];
-    int nfound = 0, j;
+    int nfound = 0, clean = 0, j;
     for (i = 0; i + w <= nw; i++) {
       size_t len = starts[i + w] - 1 - starts[i];
       long t = len >= 3 ? find_term(ix, q + starts[i], len, kinds, modes) : -1;
+      int negated = 0;
       if (t < 0) continue;
+      for (k = 0; k < nw; k++) negated |= neg[k] && (k < i || k >= i + w);
+      clean |= !negated;
       for (j = 0; j < nfound && found[j] != ix->terms[t].entry; j++) {}
       if (j == nfound && nfound < INDEX_MAX_SUGGESTIONS) found[nfound++] = ix->terms[t].entry;
     }
     if (nfound == 0) continue;
-    if (nfound == 1 && !negated) {
+    if (nfound == 1 && clean) {
       m->how = MATCH_APPROXIMATE;
       m->entry = found[0];
-      return;
+      return 1;
     }
     m->nsugg = 0;
     for (j = 0; j < nfound; j++) add_suggestion(m, found[j]);
-    return;
+    return 1;
   }
+  return 0;
+}
+
+/* Q without its filler words, into OUT; returns the new length */
+static size_t drop_fillers(const char *q, size_t n, char *out) {
+  size_t i = 0, len = 0;
+  while (i < n) {
+    size_t e = i;
+    while (e < n && q[e] != ' ') e++;
+    if (!word_is(q + i, e - i, fillers, sizeof fillers / sizeof *fillers)) {
+      if (len > 0) out[len++] = ' ';
+      memcpy(out + len, q + i, e - i);
+      len += e - i;
+    }
+    i = e + 1;
+  }
+  out[len] = '\0';
+  return len;
 }
 
 /* ---------------------------------------------------------------------
@@ -488,7 +518,11 @@ void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
   char norm[NORM_MAX + 1];
   int n = norm_term(text, len, mode, norm);
   int modes = mode == NORM_MEDICATION ? MODE_MEDICATION_BIT : MODE_PLAIN_BIT;
-  if (n > 0) match_contained(ix, norm, (size_t)n, kinds, modes, m);
+  char bare[NORM_MAX + 1];
+  size_t nb;
+  if (n <= 0 || match_contained(ix, norm, (size_t)n, kinds, modes, m)) return;
+  nb = drop_fillers(norm, (size_t)n, bare);
+  if (nb > 0 && nb < (size_t)n) match_contained(ix, bare, nb, kinds, modes, m);
 }
 
 /* ---------------------------------------------------------------------

@@ -389,6 +389,18 @@ describe("kb:screen rules", function()
     assert.same({ "Diabetes" }, r.unrecognized[2].suggestions)
   end)
 
+  it("reads what people report past filler words, and negation only outside the name", function()
+    local r = assert(kb:check_symptoms({ "my hair is falling out", "thoughts of killing myself",
+      "I have no reason to live", "no thoughts of suicide" }))
+    local got = {}
+    for _, f in ipairs(r.findings) do got[#got + 1] = f.severity .. " " .. f.id .. " " .. f.input end
+    assert.same({ "critical warning.suicidal_thoughts thoughts of killing myself",
+      "critical warning.suicidal_thoughts I have no reason to live",
+      "info side_effect.hair_loss my hair is falling out" }, got)
+    assert.same({ "no thoughts of suicide" }, unknown(r))
+    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[1].suggestions)
+  end)
+
   it("lists an unmatched term with up to three suggestions", function()
     local r = screen_one("medications", "lorazpm")
     assert.same({ { field = "medications", input = "lorazpm", suggestions = { "lorazepam" } } },
