@@ -198,3 +198,37 @@ install-bin:
 
 clean:
 	rm -rf build
+
+# ---------------------------------------------------------------------
+# Benchmarks (issue 6).  `make bench` prints one table, every row a ratio
+# measured in the same run (spec/bench/bench.lua): decode vs lyaml and vs
+# libyaml's bare event loop (spec/bench/floor.c, built as a program for
+# callgrind and as a Lua module for same-process timing), kb:screen vs
+# plain Lua (spec/bench/plain.lua), unknown terms as the lexicon grows,
+# the json report vs lua-cjson, a generated roster's throughput and peak
+# RSS.  Needs valgrind, lua-yaml and lua-cjson; inputs are generated into
+# build/bench.  `make bench-smoke` runs every row once on tiny inputs,
+# without callgrind or verdicts.  BENCH_PATIENTS=N sets the roster size.
+BENCH_DIR = build/bench
+BENCH_ENV = env LUA_PATH='lua/?.lua;lua/?/init.lua;spec/bench/?.lua;;' \
+  LUA_CPATH='$(BUILD)/?.so;$(BENCH_DIR)/?.so;;' BENCH_DIR=$(BENCH_DIR) \
+  BENCH_LUA=$(LUA)
+
+.PHONY: bench bench-smoke bench-build
+
+$(BENCH_DIR)/floor: spec/bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -I$(YAML_INCDIR) -o $@ $< $(LIBS)
+
+$(BENCH_DIR)/floor.so: spec/bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -DFLOOR_LUA -I$(LUA_INCDIR) -I$(YAML_INCDIR) \
+	  $(LIBFLAG) -o $@ $< $(LIBS)
+
+bench-build: $(MODULE) $(BENCH_DIR)/floor $(BENCH_DIR)/floor.so
+
+bench: bench-build
+	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua
+
+bench-smoke: bench-build
+	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && echo "bench smoke: ok"
