@@ -120,7 +120,8 @@ typedef struct Json {
   char *buf;
   size_t len, cap;
   int buf_slot;       /* the userdata holding buf */
-  int seen_slot;      /* tables being encoded, for cycles */
+  const void *path[JSON_MAX_DEPTH];  /* the tables being encoded, outermost
+                                     ** first: a table met again is a cycle */
 } Json;
 
 static void json_reserve(lua_State *L, Json *j, size_t more) {
@@ -154,32 +155,44 @@ static void json_value(lua_State *L, Json *j, int idx, int depth);
 static void json_string(lua_State *L, Json *j, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
-  json_addlit(L, j, "\"");
+  char *out;
+  json_reserve(L, j, n * 6 + 2);               /* the worst case: \u00XX */
+  out = j->buf + j->len;
+  *out++ = '"';
   while (i < n) {
-    size_t len = utf8_seqlen(s + i, n - i);
-    char esc[8];
-    if (len == 0) {
-      json_addlit(L, j, "\\ufffd");
-      i++;
-      continue;
-    }
-    switch (len == 1 ? s[i] : 0) {
-      case '"': json_addlit(L, j, "\\\""); break;
-      case '\\': json_addlit(L, j, "\\\\"); break;
-      case '\n': json_addlit(L, j, "\\n"); break;
-      case '\r': json_addlit(L, j, "\\r"); break;
-      case '\t': json_addlit(L, j, "\\t"); break;
-      default:
-        if (len == 1 && (s[i] < 0x20 || s[i] == 0x7F)) {
-          snprintf(esc, sizeof esc, "\\u%04x", (unsigned)s[i]);
-          json_add(L, j, esc, 6);
-        } else {
-          json_add(L, j, (const char *)s + i, len);
-        }
+    size_t run = i, len;
+    while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' &&
+           s[run] != '\\')
+      run++;                                    /* a run of plain ASCII */
+    memcpy(out, s + i, run - i);
+    out += run - i;
+    if ((i = run) >= n) break;
+    len = utf8_seqlen(s + i, n - i);
+    if (len > 1) {
+      memcpy(out, s + i, len);
+      out += len;
+    } else if (len == 0) {
+      memcpy(out, "\\ufffd", 6);
+      out += 6;
+      len = 1;
+    } else {
+      int c = s[i];
+      *out++ = '\\';
+      switch (c) {
+        case '"': *out++ = '"'; break;
+        case '\\': *out++ = '\\'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        default:
+          snprintf(out, 6, "u%04x", (unsigned)c);
+          out += 5;
+      }
     }
     i += len;
   }
-  json_addlit(L, j, "\"");
+  *out++ = '"';
+  j->len = (size_t)(out - j->buf);
 }
 
 /* Numbers print the same on every Lua version: a whole number (integer or
@@ -229,43 +242,15 @@ static int key_cmp(const void *a, const void *b) {
   return (x->n > y->n) - (x->n < y->n);
 }
 
-/* counts the entries of the table at IDX; sets *is_array when the keys
-** are exactly 1..n, and fails on a key that is neither that nor a string */
-static size_t table_shape(lua_State *L, int idx, int *is_array) {
-  size_t count = 0, strings = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx) != 0) {
-    lua_pop(L, 1);
-    count++;
-    if (lua_type(L, -1) == LUA_TSTRING) strings++;
-    else if (lua_type(L, -1) != LUA_TNUMBER)
-      luaL_error(L, "cannot encode a table key of type %s in JSON",
-                 luaL_typename(L, -1));
-  }
-  if (strings != 0 && strings != count)
-    luaL_error(L, "cannot encode a table with both string and number keys in JSON");
-  *is_array = strings == 0 && (size_t)ifn_rawlen(L, idx) == count;
-  if (strings == 0 && !*is_array)
-    luaL_error(L, "cannot encode a sparse array in JSON (keys must be 1..n)");
-  return count;
-}
+#define JSON_STACK_KEYS 32     /* objects this small sort keys on the C stack */
 
-/* an empty table is an array unless its metatable has __json = "object" */
-static int marked_object(lua_State *L, int idx) {
-  int r = 0;
-  if (lua_getmetatable(L, idx)) {
-    lua_getfield(L, -1, "__json");
-    r = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), JSON_OBJECT_MARK) == 0;
-    lua_pop(L, 2);
-  }
-  return r;
-}
-
-/* Stack: ... -> ... -- an object, keys sorted; the key strings stay
-** anchored in the table, which nothing can change while we run */
+/* Stack: ... -> ... -- an object, keys sorted bytewise.  The key strings
+** stay anchored in the table, which nothing changes while we run. */
 static void json_object(lua_State *L, Json *j, int idx, size_t count, int depth) {
-  Key *keys = (Key *)lua_newuserdata(L, count * sizeof(Key));
+  Key small[JSON_STACK_KEYS], *keys = small;
   size_t i = 0;
+  if (count > JSON_STACK_KEYS)
+    keys = (Key *)lua_newuserdata(L, count * sizeof(Key));
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
     lua_pop(L, 1);
@@ -284,23 +269,52 @@ static void json_object(lua_State *L, Json *j, int idx, size_t count, int depth)
     lua_pop(L, 1);
   }
   json_addlit(L, j, "}");
-  lua_pop(L, 1);                                 /* the keys */
+  if (keys != small) lua_pop(L, 1);
+}
+
+/* Counts the entries of the table at IDX and tells an array (keys exactly
+** 1..n) from an object (string keys); raises on anything else. */
+static size_t table_shape(lua_State *L, int idx, int *is_array) {
+  size_t count = 0, strings = 0, n = (size_t)ifn_rawlen(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    lua_pop(L, 1);
+    count++;
+    if (lua_type(L, -1) == LUA_TSTRING) strings++;
+    else if (lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "cannot encode a table key of type %s in JSON",
+                 luaL_typename(L, -1));
+  }
+  if (strings != 0 && strings != count)
+    luaL_error(L, "cannot encode a table with both string and number keys in JSON");
+  *is_array = strings == 0 && n == count;
+  if (strings == 0 && !*is_array)
+    luaL_error(L, "cannot encode a sparse array in JSON (keys must be 1..n)");
+  return count;
+}
+
+/* an empty table is an array unless its metatable has __json = "object" */
+static int marked_object(lua_State *L, int idx) {
+  int r = 0;
+  if (lua_getmetatable(L, idx)) {
+    lua_getfield(L, -1, "__json");
+    r = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), JSON_OBJECT_MARK) == 0;
+    lua_pop(L, 2);
+  }
+  return r;
 }
 
 static void json_table(lua_State *L, Json *j, int idx, int depth) {
-  int is_array;
+  int is_array, d;
   size_t count, i;
+  const void *self = lua_topointer(L, idx);
   if (depth >= JSON_MAX_DEPTH)
     luaL_error(L, "cannot encode tables nested deeper than %d in JSON", JSON_MAX_DEPTH);
+  for (d = 0; d < depth; d++)
+    if (j->path[d] == self)
+      luaL_error(L, "cannot encode a table that contains itself in JSON");
+  j->path[depth] = self;
   luaL_checkstack(L, 6, "JSON nesting");
-  lua_pushvalue(L, idx);
-  lua_rawget(L, j->seen_slot);
-  if (lua_toboolean(L, -1))
-    luaL_error(L, "cannot encode a table that contains itself in JSON");
-  lua_pop(L, 1);
-  lua_pushvalue(L, idx);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, j->seen_slot);
   count = table_shape(L, idx, &is_array);
   if (count == 0) {
     if (marked_object(L, idx)) json_addlit(L, j, "{}");
@@ -317,9 +331,6 @@ static void json_table(lua_State *L, Json *j, int idx, int depth) {
   } else {
     json_object(L, j, idx, count, depth);
   }
-  lua_pushvalue(L, idx);
-  lua_pushnil(L);
-  lua_rawset(L, j->seen_slot);
 }
 
 static void json_value(lua_State *L, Json *j, int idx, int depth) {
@@ -361,8 +372,6 @@ static int core_json_encode(lua_State *L) {
   j.len = 0;
   j.buf = (char *)lua_newuserdata(L, j.cap);
   j.buf_slot = 2;
-  lua_newtable(L);
-  j.seen_slot = 3;
   json_value(L, &j, 1, 0);
   lua_pushlstring(L, j.buf, j.len);
   return 1;

@@ -23,8 +23,6 @@ report.SYMPTOM_ADVICE = "A symptom this knowledge base does not list is not know
   "to be harmless: report every new or worsening symptom to the care team."
 
 local SEVERITIES = schema.SEVERITIES
-local FINDING_KEYS = { "action", "field", "frequency", "id", "input", "kind", "match",
-  "matched", "message", "severity", "sources", "title" }
 local PATIENT_KEYS = { "id", "sex", "age", "pregnant", "breastfeeding" }
 local OBJECT = { __json = "object" }     -- an empty table that JSON writes as {}
 
@@ -248,12 +246,6 @@ end
 -- JSON
 -- ------------------------------------------------------------------------
 
-local function copy_list(list)
-  local out = {}
-  for i, v in ipairs(list or {}) do out[i] = v end
-  return out
-end
-
 --- The JSON document of a result, as a Lua table (its shape is documented
 -- in the README, "JSON report").
 -- @tparam table result a result of `screen` or `check_symptoms`
@@ -262,7 +254,7 @@ end
 function report.json_document(result, meta)
   local doc = {
     schema = report.SCHEMA, type = result.type or "screening", status = result.status,
-    notice = result.notice, findings = {}, unrecognized = {},
+    notice = result.notice,
     kb = { version = result.kb.version, checksum = result.kb.checksum },
     counts = {},
   }
@@ -273,16 +265,10 @@ function report.json_document(result, meta)
     doc.patient = setmetatable({}, OBJECT)
     for _, k in ipairs(PATIENT_KEYS) do doc.patient[k] = (result.patient or {})[k] end
   end
-  for i, f in ipairs(result.findings) do
-    local out = {}
-    for _, k in ipairs(FINDING_KEYS) do out[k] = f[k] end
-    out.sources = copy_list(f.sources)
-    doc.findings[i] = out
-  end
-  for i, u in ipairs(result.unrecognized) do
-    doc.unrecognized[i] = { field = u.field, input = u.input,
-      suggestions = copy_list(u.suggestions) }
-  end
+  -- the findings and unrecognised terms are written as the result holds
+  -- them (screening builds them with exactly the documented keys):
+  -- copying each one would cost as much as encoding it
+  doc.findings, doc.unrecognized = result.findings, result.unrecognized
   if meta and meta.source then doc.record = { file = meta.source, number = meta.record } end
   return doc
 end
