@@ -233,6 +233,7 @@ static void json_number(lua_State *L, Json *j, int idx) {
 typedef struct Key {
   const char *s;
   size_t n;
+  int value;           /* stack slot of the value, or 0: look it up */
 } Key;
 
 static int key_cmp(const void *a, const void *b) {
@@ -240,57 +241,6 @@ static int key_cmp(const void *a, const void *b) {
   int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
   if (c != 0) return c;
   return (x->n > y->n) - (x->n < y->n);
-}
-
-#define JSON_STACK_KEYS 32     /* objects this small sort keys on the C stack */
-
-/* Stack: ... -> ... -- an object, keys sorted bytewise.  The key strings
-** stay anchored in the table, which nothing changes while we run. */
-static void json_object(lua_State *L, Json *j, int idx, size_t count, int depth) {
-  Key small[JSON_STACK_KEYS], *keys = small;
-  size_t i = 0;
-  if (count > JSON_STACK_KEYS)
-    keys = (Key *)lua_newuserdata(L, count * sizeof(Key));
-  lua_pushnil(L);
-  while (lua_next(L, idx) != 0) {
-    lua_pop(L, 1);
-    keys[i].s = lua_tolstring(L, -1, &keys[i].n);
-    i++;
-  }
-  qsort(keys, count, sizeof(Key), key_cmp);
-  json_addlit(L, j, "{");
-  for (i = 0; i < count; i++) {
-    if (i > 0) json_addlit(L, j, ",");
-    json_string(L, j, keys[i].s, keys[i].n);
-    json_addlit(L, j, ":");
-    lua_pushlstring(L, keys[i].s, keys[i].n);
-    lua_rawget(L, idx);
-    json_value(L, j, lua_gettop(L), depth + 1);
-    lua_pop(L, 1);
-  }
-  json_addlit(L, j, "}");
-  if (keys != small) lua_pop(L, 1);
-}
-
-/* Counts the entries of the table at IDX and tells an array (keys exactly
-** 1..n) from an object (string keys); raises on anything else. */
-static size_t table_shape(lua_State *L, int idx, int *is_array) {
-  size_t count = 0, strings = 0, n = (size_t)ifn_rawlen(L, idx);
-  lua_pushnil(L);
-  while (lua_next(L, idx) != 0) {
-    lua_pop(L, 1);
-    count++;
-    if (lua_type(L, -1) == LUA_TSTRING) strings++;
-    else if (lua_type(L, -1) != LUA_TNUMBER)
-      luaL_error(L, "cannot encode a table key of type %s in JSON",
-                 luaL_typename(L, -1));
-  }
-  if (strings != 0 && strings != count)
-    luaL_error(L, "cannot encode a table with both string and number keys in JSON");
-  *is_array = strings == 0 && n == count;
-  if (strings == 0 && !*is_array)
-    luaL_error(L, "cannot encode a sparse array in JSON (keys must be 1..n)");
-  return count;
 }
 
 /* an empty table is an array unless its metatable has __json = "object" */
@@ -304,9 +254,95 @@ static int marked_object(lua_State *L, int idx) {
   return r;
 }
 
+#define JSON_STACK_KEYS 32     /* objects this small: keys sorted on the C
+                               ** stack, values kept on the Lua stack */
+
+static void key_error(lua_State *L, int type) {
+  if (type == LUA_TNUMBER)
+    luaL_error(L, "cannot encode a table with both string and number keys in JSON");
+  luaL_error(L, "cannot encode a table key of type %s in JSON", lua_typename(L, type));
+}
+
+/* Stack: ... -> ... -- writes the table at IDX, whose border is 0, as an
+** object with its keys sorted bytewise (or [] / {} when empty).  A small
+** object takes one pass, its values kept on the Lua stack; a large one is
+** read again with its keys in a userdata.  Keys stay anchored in the table. */
+static void json_object(lua_State *L, Json *j, int idx, int depth) {
+  Key small[JSON_STACK_KEYS], *keys = small;
+  size_t count = 0, i;
+  int base = lua_gettop(L);
+  luaL_checkstack(L, 2 * JSON_STACK_KEYS + 4, "JSON object");
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {           /* ... [k v]... key value */
+    if (lua_type(L, -2) != LUA_TSTRING) key_error(L, lua_type(L, -2));
+    if (count == JSON_STACK_KEYS) { keys = NULL; break; }
+    keys[count].s = lua_tolstring(L, -2, &keys[count].n);
+    keys[count].value = lua_gettop(L);
+    count++;
+    lua_pushvalue(L, -2);                   /* the key again, for lua_next */
+  }
+  if (keys == NULL) {
+    lua_settop(L, base);
+    for (count = 0, lua_pushnil(L); lua_next(L, idx) != 0; count++) {
+      if (lua_type(L, -2) != LUA_TSTRING) key_error(L, lua_type(L, -2));
+      lua_pop(L, 1);
+    }
+    keys = (Key *)lua_newuserdata(L, count * sizeof(Key));
+    for (i = 0, lua_pushnil(L); lua_next(L, idx) != 0; i++) {
+      lua_pop(L, 1);
+      keys[i].s = lua_tolstring(L, -1, &keys[i].n);
+      keys[i].value = 0;
+    }
+  }
+  if (count == 0) {
+    json_add(L, j, marked_object(L, idx) ? "{}" : "[]", 2);
+  } else {
+    qsort(keys, count, sizeof(Key), key_cmp);
+    json_addlit(L, j, "{");
+    for (i = 0; i < count; i++) {
+      if (i > 0) json_addlit(L, j, ",");
+      json_string(L, j, keys[i].s, keys[i].n);
+      json_addlit(L, j, ":");
+      if (keys[i].value != 0) {
+        json_value(L, j, keys[i].value, depth + 1);
+      } else {
+        lua_pushlstring(L, keys[i].s, keys[i].n);
+        lua_rawget(L, idx);
+        json_value(L, j, lua_gettop(L), depth + 1);
+        lua_pop(L, 1);
+      }
+    }
+    json_addlit(L, j, "}");
+  }
+  lua_settop(L, base);
+}
+
+/* Stack: ... -> ... -- writes the table at IDX, whose border is N > 0, as
+** an array: its keys must be exactly 1..N */
+static void json_array(lua_State *L, Json *j, int idx, size_t n, int depth) {
+  size_t count = 0, i;
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TNUMBER) key_error(L, lua_type(L, -1) == LUA_TSTRING
+                                                  ? LUA_TNUMBER : lua_type(L, -1));
+    count++;
+  }
+  if (count != n)
+    luaL_error(L, "cannot encode a sparse array in JSON (keys must be 1..n)");
+  json_addlit(L, j, "[");
+  for (i = 1; i <= n; i++) {
+    if (i > 1) json_addlit(L, j, ",");
+    lua_rawgeti(L, idx, (int)i);
+    json_value(L, j, lua_gettop(L), depth + 1);
+    lua_pop(L, 1);
+  }
+  json_addlit(L, j, "]");
+}
+
 static void json_table(lua_State *L, Json *j, int idx, int depth) {
-  int is_array, d;
-  size_t count, i;
+  int d;
+  size_t n = (size_t)ifn_rawlen(L, idx);
   const void *self = lua_topointer(L, idx);
   if (depth >= JSON_MAX_DEPTH)
     luaL_error(L, "cannot encode tables nested deeper than %d in JSON", JSON_MAX_DEPTH);
@@ -315,22 +351,8 @@ static void json_table(lua_State *L, Json *j, int idx, int depth) {
       luaL_error(L, "cannot encode a table that contains itself in JSON");
   j->path[depth] = self;
   luaL_checkstack(L, 6, "JSON nesting");
-  count = table_shape(L, idx, &is_array);
-  if (count == 0) {
-    if (marked_object(L, idx)) json_addlit(L, j, "{}");
-    else json_addlit(L, j, "[]");
-  } else if (is_array) {
-    json_addlit(L, j, "[");
-    for (i = 1; i <= count; i++) {
-      if (i > 1) json_addlit(L, j, ",");
-      lua_rawgeti(L, idx, (int)i);
-      json_value(L, j, lua_gettop(L), depth + 1);
-      lua_pop(L, 1);
-    }
-    json_addlit(L, j, "]");
-  } else {
-    json_object(L, j, idx, count, depth);
-  }
+  if (n > 0) json_array(L, j, idx, n, depth);
+  else json_object(L, j, idx, depth);
 }
 
 static void json_value(lua_State *L, Json *j, int idx, int depth) {
