@@ -21,12 +21,6 @@
 #include "normalize.h"
 #include "screen.h"
 
-/* the fields a finding takes from its concern's template */
-static const char *const template_fields[] = {
-  "id", "kind", "severity", "title", "message", "action", "sources",
-  "frequency", NULL
-};
-
 static const char *const match_names[] = {NULL, "exact", "synonym", "code",
                                           "approximate"};
 
@@ -57,13 +51,14 @@ static void add_findings(lua_State *L, Ctx *c, uint32_t entry, int how,
   lua_rawgeti(L, c->concerns, (int)entry);
   n = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   for (i = 1; i <= n; i++) {
-    const char *const *f;
     lua_rawgeti(L, -1, i);                  /* template */
     lua_createtable(L, 0, 12);              /* finding */
-    for (f = template_fields; *f != NULL; f++) {
-      lua_getfield(L, -2, *f);
+    lua_pushnil(L);
+    while (lua_next(L, -3) != 0) {          /* template's fields, raw */
       if (lua_istable(L, -1)) copy_list(L);
-      lua_setfield(L, -2, *f);
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, -4);
     }
     lua_rawgeti(L, c->ids, (int)entry);
     lua_setfield(L, -2, "matched");
