@@ -243,6 +243,17 @@ describe("a roster with broken records between good ones", function()
     }, got)
   end)
 
+  it("refuses a record that is the value false, and reads on", function()
+    local path = support.tmpfile("--- false\n--- {id: a}\n- false\n")
+    local got = {}
+    for p, err, n in interferon.patients(path) do
+      got[#got + 1] = p and ("%d %s"):format(n, p.id) or ("%d %s"):format(n, err)
+    end
+    assert.same({ "1 " .. path .. ":1:5: record 1 must be a mapping of patient fields, got a boolean",
+      "2 a" }, { got[1], got[2] })
+    assert.equal(3, #got)
+  end)
+
   it("stops at the document limit", function()
     local path = support.tmpfile("---\nid: a\n---\nid: b\n---\nid: c\n")
     local reader = assert(core.open(path, { max_documents = 1 }))

@@ -65,7 +65,11 @@ function stream.patients(path)
       reader:close()
       return nil
     end
-    if value == false then return false, (positions:gsub("^%-:", name .. ":")), n end
+    -- a refused record is false and a message; a record that is the YAML
+    -- value false comes with its positions table, and is checked below
+    if value == false and type(positions) == "string" then
+      return false, (positions:gsub("^%-:", name .. ":")), n
+    end
     local clean, msg = stream.check(name, value, positions, n)
     if not clean then return false, msg, n end
     return clean, nil, n
