@@ -200,6 +200,107 @@ clean:
 	rm -rf build
 
 # ---------------------------------------------------------------------
+# Hardening (issue 5): sanitizers, valgrind, fuzzing, out-of-memory
+# injection, threads.  Each target builds into its own directory under
+# build/ and leaves the ordinary build alone; the C test hosts (spec/host,
+# spec/fuzz, spec/oom, spec/threads) link the core's sources directly and
+# embed Lua 5.4.  `make check-hardening` runs them all; .ci/run runs each.
+.PHONY: check-hardening check-asan check-valgrind fuzz fuzz-build \
+  check-oom check-threads asan-suite valgrind-suite
+
+HARD_LUA = lua5.4
+HOST_LIBS = -l$(HARD_LUA) -L$(YAML_LIBDIR) -lyaml -lm -ldl
+HOST_SOURCES = $(SOURCES) spec/host/host.c
+HOST_INC = -I/usr/include/$(HARD_LUA) -I$(YAML_INCDIR) -Icsrc -Ispec/host
+HOST_DEPS = $(HOST_SOURCES) $(HEADERS) spec/host/host.h
+
+check-hardening: check-asan check-valgrind check-oom check-threads fuzz
+
+# the module with ASan and UBSan (gcc's, so that the libasan preloaded
+# into the stock interpreter is the one it was built against), the whole
+# suite under it; any report fails the run
+ASAN_BUILD = build/asan-$(LUA_BIN)
+ASAN_CFLAGS = -O1 -g -fPIC -fsanitize=address,undefined \
+  -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_ENV = ASAN_PRELOAD="$$(gcc -print-file-name=libasan.so) $(CURDIR)/$(ASAN_BUILD)/preload.so" \
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:exitcode=98:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/asan/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+check-asan: deps-build
+	@$(MAKE) --no-print-directory CC=gcc BUILD=$(ASAN_BUILD) \
+	  CFLAGS='$(ASAN_CFLAGS)' LIBFLAG='-shared -fsanitize=address,undefined' all
+	gcc -shared -fPIC -o $(ASAN_BUILD)/preload.so spec/asan/preload.c
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) asan-suite
+
+# (MAKEFLAGS emptied: a spec that runs make, through luarocks, must build
+# the ordinary module, not this one)
+asan-suite:
+	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) $(ASAN_ENV) INTERFERON_TIME_SCALE=5 ASAN_LUA=$(LUA) INTERFERON_LUA=$(CURDIR)/spec/asan/lua \
+	  bash spec/run spec/asan/lua
+
+# the suite under valgrind memcheck (spec/valgrind/lua wraps the
+# interpreter): zero errors, zero definite leaks
+VALGRIND_BUILD = build/valgrind-$(LUA_BIN)
+
+check-valgrind: deps-build
+	@$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) CFLAGS='-O1 -g -fPIC' all
+	@$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) valgrind-suite
+
+valgrind-suite:
+	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) INTERFERON_TIME_SCALE=100 VALGRIND_LUA=$(LUA) INTERFERON_LUA=$(LUA) \
+	  bash spec/run spec/valgrind/lua
+
+# libFuzzer harnesses: spec/fuzz/driver.c runs spec/fuzz/NAME.lua on each
+# input; seeds in spec/fuzz/corpus/NAME, new inputs in build/fuzz/NAME
+FUZZ_HARNESSES = decode compile reader normalize escape
+FUZZ_TIME ?= 45
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BINS = $(patsubst %,build/fuzz/%,$(FUZZ_HARNESSES))
+
+fuzz-build: $(FUZZ_BINS)
+
+build/fuzz/%: spec/fuzz/driver.c $(HOST_DEPS) $(BUILD)/bundled.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(WARNINGS) -DHARNESS=$* $(HOST_INC) -o $@ \
+	  spec/fuzz/driver.c $(HOST_SOURCES) $(BUILD)/bundled.c $(HOST_LIBS)
+
+fuzz: deps-build $(FUZZ_BINS)
+	@for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p build/fuzz/corpus-$$h || exit 1; \
+	  echo "fuzz $$h: $(FUZZ_TIME) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  build/fuzz/$$h -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/$$h- \
+	    build/fuzz/corpus-$$h spec/fuzz/corpus/$$h 2>build/fuzz/$$h.log || \
+	    { tail -n 60 build/fuzz/$$h.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|cov:' build/fuzz/$$h.log | tail -n 2; \
+	done
+
+# out-of-memory injection: fail allocation k (Lua's and libyaml's) for
+# every k through load + screen + report of spec/oom/fixture
+build/oom/host: spec/oom/host.c $(HOST_DEPS) $(BUILD)/bundled.c
+	@mkdir -p $(dir $@)
+	gcc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  -fno-omit-frame-pointer -rdynamic $(WARNINGS) $(HOST_INC) -o $@ \
+	  spec/oom/host.c $(HOST_SOURCES) $(BUILD)/bundled.c $(HOST_LIBS)
+
+check-oom: deps-build build/oom/host
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/oom/host
+
+# several threads, each with its own lua_State, loading and screening at
+# once, under ThreadSanitizer
+build/threads/host: spec/threads/host.c $(HOST_DEPS) $(BUILD)/bundled.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=thread $(WARNINGS) $(HOST_INC) -o $@ \
+	  spec/threads/host.c $(HOST_SOURCES) $(BUILD)/bundled.c $(HOST_LIBS) -lpthread
+
+check-threads: deps-build build/threads/host
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build/threads/host
+
+# ---------------------------------------------------------------------
 # Benchmarks (issue 6).  `make bench` prints one table, every row a ratio
 # measured in the same run (spec/bench/bench.lua): decode vs lyaml and vs
 # libyaml's bare event loop (spec/bench/floor.c, built as a program for
