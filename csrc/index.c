@@ -25,37 +25,28 @@
 #define CODE_MIN_PREFIX 3     /* "E11" is the shortest category matched */
 
 /* ---------------------------------------------------------------------
-** Memory, through the Lua state's allocator
+** Memory: blocks that are userdata in the index's user value table, so
+** that Lua's collector sees the index's whole size and frees it with the
+** index (no __gc, nothing to leak on an error)
 */
 
-static void *ix_realloc(lua_State *L, void *p, size_t osize, size_t nsize) {
-  void *ud;
-  lua_Alloc f = lua_getallocf(L, &ud);
-  void *q = f(ud, p, osize, nsize);
-  if (q == NULL && nsize > 0) luaL_error(L, "not enough memory");
-  return q;
-}
-
-/* makes room for N more items of SIZE bytes in *P (capacity *CAP) */
-static void ix_reserve(lua_State *L, void **p, size_t *cap, size_t used,
-                       size_t n, size_t size) {
+/* Stack: ... -- makes room for N more items of SIZE bytes in the block *P
+** (capacity *CAP items, USED in use) of the index at stack slot UD: a new
+** block under KEY, with the old contents, replacing the old block */
+static void ix_reserve(lua_State *L, int ud, const char *key, void **p,
+                       size_t *cap, size_t used, size_t n, size_t size) {
   size_t want = *cap;
+  void *q;
   if (used + n <= *cap) return;
   while (want < used + n) want = want ? want * 2 : 64;
-  *p = ix_realloc(L, *p, *cap * size, want * size);
+  q = lua_newuserdata(L, want * size);
+  if (used > 0) memcpy(q, *p, used * size);
+  ifn_getuservalue(L, ud);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, key);
+  lua_pop(L, 1);
+  *p = q;
   *cap = want;
-}
-
-static int index_gc(lua_State *L) {
-  Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
-  ix_realloc(L, ix->arena, ix->arena_cap, 0);
-  ix_realloc(L, ix->terms, ix->terms_cap * sizeof(Term), 0);
-  ix_realloc(L, ix->slots, ix->nslots * sizeof(uint32_t), 0);
-  ix_realloc(L, ix->dels, ix->dels_cap * sizeof(Deletion), 0);
-  if (ix->radix != NULL)
-    ix_realloc(L, ix->radix, (((size_t)1 << ix->radix_bits) + 1) * sizeof(uint32_t), 0);
-  memset(ix, 0, sizeof *ix);
-  return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -80,15 +71,16 @@ static void slots_insert(Index *ix, uint32_t t) {
   ix->slots[i] = t + 1;
 }
 
-/* keeps the table at most half full */
-static void slots_grow(lua_State *L, Index *ix) {
-  size_t n = ix->nslots ? ix->nslots * 2 : 256, t;
-  if (ix->nterms * 2 < ix->nslots) return;
-  ix->slots = (uint32_t *)ix_realloc(L, ix->slots, ix->nslots * sizeof(uint32_t),
-                                     n * sizeof(uint32_t));
+/* keeps the table at most half full; returns whether it rebuilt it (with
+** every term in it) */
+static int slots_grow(lua_State *L, int ud, Index *ix) {
+  size_t n = ix->nslots ? ix->nslots * 2 : 256, t, cap = 0;
+  if (ix->nterms * 2 < ix->nslots) return 0;
+  ix_reserve(L, ud, "slots", (void **)&ix->slots, &cap, 0, n, sizeof(uint32_t));
   ix->nslots = n;
   memset(ix->slots, 0, n * sizeof(uint32_t));
   for (t = 0; t < ix->nterms; t++) slots_insert(ix, (uint32_t)t);
+  return 1;
 }
 
 /* the best term with this text: of the given kinds and mode, the name
@@ -109,7 +101,7 @@ static long find_term(const Index *ix, const char *s, size_t n,
   return best;
 }
 
-static void add_term(lua_State *L, Index *ix, const char *s, size_t n,
+static void add_term(lua_State *L, int ud, Index *ix, const char *s, size_t n,
                      uint32_t kinds, uint32_t entry, int match, int modes) {
   long old = find_term(ix, s, n, kinds, 0xFF);
   Term *t;
@@ -117,8 +109,9 @@ static void add_term(lua_State *L, Index *ix, const char *s, size_t n,
     ix->terms[old].modes |= (uint8_t)modes;
     return;
   }
-  ix_reserve(L, (void **)&ix->arena, &ix->arena_cap, ix->arena_len, n, 1);
-  ix_reserve(L, (void **)&ix->terms, &ix->terms_cap, ix->nterms, 1, sizeof(Term));
+  ix_reserve(L, ud, "arena", (void **)&ix->arena, &ix->arena_cap, ix->arena_len, n, 1);
+  ix_reserve(L, ud, "terms", (void **)&ix->terms, &ix->terms_cap, ix->nterms, 1,
+             sizeof(Term));
   memcpy(ix->arena + ix->arena_len, s, n);
   t = &ix->terms[ix->nterms];
   t->text = (uint32_t)ix->arena_len;
@@ -129,8 +122,7 @@ static void add_term(lua_State *L, Index *ix, const char *s, size_t n,
   t->modes = (uint8_t)modes;
   ix->arena_len += n;
   ix->nterms++;
-  slots_grow(L, ix);
-  if (ix->nslots > 0 && ix->nterms * 2 <= ix->nslots) slots_insert(ix, (uint32_t)(ix->nterms - 1));
+  if (!slots_grow(L, ud, ix)) slots_insert(ix, (uint32_t)(ix->nterms - 1));
 }
 
 /* ---------------------------------------------------------------------
@@ -250,6 +242,7 @@ static void deletions(const char *s, size_t n, deletion_fn fn, void *ctx) {
 
 typedef struct BuildCtx {
   lua_State *L;
+  int ud;               /* the index's stack slot */
   Index *ix;
   uint32_t term;
 } BuildCtx;
@@ -257,7 +250,8 @@ typedef struct BuildCtx {
 static void build_one(uint64_t hash, void *ctx) {
   BuildCtx *b = (BuildCtx *)ctx;
   Index *ix = b->ix;
-  ix_reserve(b->L, (void **)&ix->dels, &ix->dels_cap, ix->ndels, 1, sizeof(Deletion));
+  ix_reserve(b->L, b->ud, "dels", (void **)&ix->dels, &ix->dels_cap, ix->ndels, 1,
+             sizeof(Deletion));
   ix->dels[ix->ndels].hash = hash;
   ix->dels[ix->ndels].term = b->term;
   ix->ndels++;
@@ -272,11 +266,11 @@ static int deletion_cmp(const void *a, const void *b) {
 /* the radix table: radix[b] is the first deletion whose hash has B in its
 ** top radix_bits bits, so that a query searches one small bucket; about
 ** four deletions a bucket */
-static void build_radix(lua_State *L, Index *ix) {
-  size_t bits = 4, nb, r = 0, b;
+static void build_radix(lua_State *L, int ud, Index *ix) {
+  size_t bits = 4, nb, r = 0, b, cap = 0;
   while (bits < 24 && ((size_t)1 << (bits + 2)) < ix->ndels) bits++;
   nb = (size_t)1 << bits;
-  ix->radix = (uint32_t *)ix_realloc(L, NULL, 0, (nb + 1) * sizeof(uint32_t));
+  ix_reserve(L, ud, "radix", (void **)&ix->radix, &cap, 0, nb + 1, sizeof(uint32_t));
   ix->radix_bits = bits;
   for (b = 0; b <= nb; b++) {
     while (r < ix->ndels && (ix->dels[r].hash >> (64 - bits)) < b) r++;
@@ -284,12 +278,12 @@ static void build_radix(lua_State *L, Index *ix) {
   }
 }
 
-/* builds the deletion index on first need */
-static void build_deletions(lua_State *L, Index *ix) {
+/* builds the deletion index of every name and synonym */
+static void build_deletions(lua_State *L, int ud, Index *ix) {
   BuildCtx b;
   size_t t, w = 0, r;
-  if (ix->dels_built) return;
   b.L = L;
+  b.ud = ud;
   b.ix = ix;
   for (t = 0; t < ix->nterms; t++) {
     const Term *term = &ix->terms[t];
@@ -302,8 +296,7 @@ static void build_deletions(lua_State *L, Index *ix) {
     if (w == 0 || deletion_cmp(&ix->dels[w - 1], &ix->dels[r]) != 0)
       ix->dels[w++] = ix->dels[r];
   ix->ndels = w;
-  build_radix(L, ix);
-  ix->dels_built = 1;
+  build_radix(L, ud, ix);
 }
 
 typedef struct QueryCtx {
@@ -365,12 +358,11 @@ static void add_suggestion(Match *m, uint32_t e) {
   if (j == m->nsugg && m->nsugg < INDEX_MAX_SUGGESTIONS) m->sugg[m->nsugg++] = e;
 }
 
-static void match_approx(lua_State *L, Index *ix, const char *q, size_t n,
+static void match_approx(const Index *ix, const char *q, size_t n,
                          uint32_t kinds, int modes, Match *m) {
   QueryCtx ctx;
   int order[MAX_CANDIDATES], i, j, k, best_ties = 0;
   if (n > APPROX_MAX_LEN || n == 0) return;
-  build_deletions(L, ix);
   ctx.ix = ix; ctx.q = q; ctx.qlen = n; ctx.kinds = kinds; ctx.modes = modes;
   ctx.nseen = 0;
   deletions(q, n, query_one, &ctx);
@@ -490,7 +482,7 @@ static int ends_with_time(const char *s, int n) {
          s[n - 1] == 'm';
 }
 
-void index_match(lua_State *L, Index *ix, const char *text, size_t len,
+void index_match(const Index *ix, const char *text, size_t len,
                  uint32_t kinds, int mode, Match *m) {
   char norm[NORM_MAX + 1];
   int n = norm_term(text, len, mode, norm);
@@ -510,7 +502,7 @@ void index_match(lua_State *L, Index *ix, const char *text, size_t len,
     return;
   }
   if (match_code(ix, text, len, kinds, m)) return;
-  if (n > 0) match_approx(L, ix, norm, (size_t)n, kinds, modes, m);
+  if (n > 0) match_approx(ix, norm, (size_t)n, kinds, modes, m);
 }
 
 void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
@@ -532,7 +524,7 @@ void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
 /* Stack: ... spec -- adds the terms of one entry:
 ** { entry = N, kind = BIT, names = { name, synonym... }, codes = {...},
 **   medication = BOOL } */
-static void add_entry(lua_State *L, Index *ix, int spec) {
+static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
   uint32_t entry, kinds;
   int medication, i, n;
   char norm[NORM_MAX + 1];
@@ -552,9 +544,9 @@ static void add_entry(lua_State *L, Index *ix, int spec) {
     lua_rawgeti(L, -1, i);
     s = luaL_checklstring(L, -1, &len);
     if ((nl = norm_term(s, len, NORM_PLAIN, norm)) > 0)
-      add_term(L, ix, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT);
+      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT);
     if (medication && (nl = norm_term(s, len, NORM_MEDICATION, norm)) > 0)
-      add_term(L, ix, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT);
+      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -566,29 +558,35 @@ static void add_entry(lua_State *L, Index *ix, int spec) {
     lua_rawgeti(L, -1, i);
     s = luaL_checklstring(L, -1, &len);
     if ((kl = code_key(s, len, norm)) > 0)
-      add_term(L, ix, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT);
+      add_term(L, ud, ix, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
 }
 
-/* core.index(specs) -> index: specs is an array of entry specs */
+/* core.index(specs) -> index: specs is an array of entry specs.  The term
+** table and the deletion index are built here, at once. */
 static int core_index(lua_State *L) {
   Index *ix;
-  int i, n;
+  int i, n, ud;
   luaL_checktype(L, 1, LUA_TTABLE);
   ix = (Index *)ifn_newuserdata(L, sizeof(Index));
   memset(ix, 0, sizeof *ix);
+  ud = lua_gettop(L);
   luaL_getmetatable(L, INDEX_MT);
-  lua_setmetatable(L, -2);
+  lua_setmetatable(L, ud);
+  lua_newtable(L);                            /* the blocks, and attach()'s */
+  ifn_setuservalue(L, ud);
   n = (int)ifn_rawlen(L, 1);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     luaL_argcheck(L, lua_istable(L, -1), 1, "entry specs must be tables");
-    add_entry(L, ix, lua_gettop(L));
+    add_entry(L, ud, ix, lua_gettop(L));
     lua_pop(L, 1);
   }
-  slots_grow(L, ix);
+  slots_grow(L, ud, ix);
+  build_deletions(L, ud, ix);
+  lua_settop(L, ud);
   return 1;
 }
 
@@ -605,7 +603,7 @@ static int index_match_lua(lua_State *L) {
   uint32_t kinds = (uint32_t)luaL_checknumber(L, 3);
   int mode = luaL_checkoption(L, 4, "plain", modes), i;
   Match m;
-  index_match(L, ix, s, len, kinds, mode, &m);
+  index_match(ix, s, len, kinds, mode, &m);
   if (m.how == MATCH_NONE && lua_toboolean(L, 5))
     index_contained(ix, s, len, kinds, mode, &m);
   if (m.how != MATCH_NONE) {
@@ -638,8 +636,6 @@ static const luaL_Reg index_methods[] = {
 
 void index_open(lua_State *L) {
   luaL_newmetatable(L, INDEX_MT);
-  lua_pushcfunction(L, index_gc);
-  lua_setfield(L, -2, "__gc");
   lua_newtable(L);
   ifn_setfuncs(L, index_methods, 0);
   lua_setfield(L, -2, "__index");

@@ -1,8 +1,9 @@
 /*
 ** index.h: the term index of a knowledge base.  Every name, synonym and
-** code of every entry, normalised, in a hash table; and, built on first
-** need, a deletion index (SymSpell's method) that finds the entries
-** within two edits of a misspelt term without scanning the lexicon.
+** code of every entry, normalised, in a hash table; and a deletion index
+** (SymSpell's method) that finds the entries within two edits of a
+** misspelt term without scanning the lexicon.  Its memory is userdata
+** blocks in the index's user value, which Lua's collector sees.
 */
 #ifndef IFN_INDEX_H
 #define IFN_INDEX_H
@@ -42,11 +43,10 @@ typedef struct Index {
   size_t nterms, terms_cap;
   uint32_t *slots;      /* open addressing: term number + 1, or 0 */
   size_t nslots;
-  Deletion *dels;       /* sorted by hash; built on first approximate use */
+  Deletion *dels;       /* sorted by hash */
   size_t ndels, dels_cap;
   uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
   size_t radix_bits;
-  int dels_built;
 } Index;
 
 /* what a query resolved to */
@@ -59,7 +59,7 @@ typedef struct Match {
 
 /* Resolves TEXT against the terms of the given kinds: exact or synonym,
 ** then code, then approximate. MODE is NORM_PLAIN or NORM_MEDICATION. */
-void index_match(lua_State *L, Index *ix, const char *text, size_t len,
+void index_match(const Index *ix, const char *text, size_t len,
                  uint32_t kinds, int mode, Match *m);
 
 /* The last resort, after index_match found nothing: the longest run of

@@ -110,7 +110,7 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
   size_t len, starts[NORM_MAX_PARTS], lens[NORM_MAX_PARTS];
   const char *s = lua_tolstring(L, input, &len);
   Match m;
-  index_match(L, ix, s, len, kinds, mode, &m);
+  index_match(ix, s, len, kinds, mode, &m);
   nparts = split && m.how == MATCH_NONE ? norm_split(s, len, starts, lens) : 1;
   if (nparts <= 1) {
     if (m.how == MATCH_NONE) index_contained(ix, s, len, kinds, mode, &m);
@@ -123,7 +123,7 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
     size_t pl = trim(&p, lens[i]);
     Match pm;
     if (pl == 0) continue;
-    index_match(L, ix, p, pl, kinds, mode, &pm);
+    index_match(ix, p, pl, kinds, mode, &pm);
     if (pm.how == MATCH_NONE) index_contained(ix, p, pl, kinds, mode, &pm);
     if (pm.how != MATCH_NONE) add_findings(L, c, pm.entry, pm.how, field, input);
     else add_unrecognized(L, c, &pm, field, input, p, pl);
@@ -250,12 +250,19 @@ static int index_screen(lua_State *L) {
   return 2;
 }
 
-/* index:attach(tables): { concerns =, ids =, names = } for screening */
+/* index:attach(tables): { concerns =, ids =, names = } for screening,
+** kept in the index's user value beside its memory blocks */
 static int index_attach(lua_State *L) {
+  static const char *const keys[] = {"concerns", "ids", "names", NULL};
+  const char *const *k;
   luaL_checkudata(L, 1, INDEX_MT);
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
-  ifn_setuservalue(L, 1);
+  ifn_getuservalue(L, 1);
+  for (k = keys; *k != NULL; k++) {
+    lua_getfield(L, 2, *k);
+    lua_setfield(L, 3, *k);
+  }
   return 0;
 }
 

@@ -138,6 +138,15 @@ describe("the loader", function()
     assert.equal("FILE:19:16: 'First  Condition' of 'condition.c2' already names 'condition.c1'", err)
   end)
 
+  it("refuses a name too long to index, instead of leaving it out", function()
+    local kb, err = load_text(support.kb_text(
+      "  - id: condition.c2\n    kind: condition\n    name: Two\n    synonyms: [\""
+      .. ("abc "):rep(100) .. "\"]\n    sources: [reference.r1]\n"))
+    assert.is_nil(kb)
+    assert.equal("FILE:19:16: 'abc abc abc abc abc ...' of 'condition.c2' is longer than 255 bytes "
+      .. "once normalised", err)
+  end)
+
   it("refuses an unreadable file", function()
     local kb, err = interferon.load({ "/nonexistent/site.yaml" })
     assert.is_nil(kb)

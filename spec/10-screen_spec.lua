@@ -677,6 +677,12 @@ describe("the patient schema refuses", function()
     refused({ medications = many }, "field 'medications' has more than 1000 items", "medications")
   end)
 
+  it("a string field longer than the limit", function()
+    refused({ id = ("x"):rep(1001) }, "field 'id' is 1001 bytes, longer than the limit of 1000", "id")
+    refused({ sex = ("x"):rep(5000) }, "field 'sex' is 5000 bytes, longer than the limit of 1000",
+      "sex")
+  end)
+
   it("a cyclic table, without looping", function()
     local list = {}
     list[1] = list

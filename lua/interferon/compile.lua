@@ -9,6 +9,7 @@ local util = require("interferon.util")
 local compile = {}
 
 local TOP_KEYS = { format = true, version = true, entries = true }
+local MAX_TERM = 255          -- bytes of a normalised name (NORM_MAX in C)
 
 -- the state of one compilation
 local Build = {}
@@ -228,6 +229,10 @@ function Build:check_terms()
       terms[#terms + 1], wheres[#wheres + 1] = s, o.items.synonyms[i]
     end
     for i, t in ipairs(terms) do
+      if not core.normalize(t) then
+        fail(wheres[i] .. ("'%s...' of '%s' is longer than %d bytes once normalised")
+          :format(t:sub(1, 20), id, MAX_TERM))
+      end
       claim(core.normalize(t), "plain", id, wheres[i], t)
       if schema.MEDICATION_KINDS[e.kind] then
         claim(core.normalize(t, "medication"), "medication", id, wheres[i], t)

@@ -85,6 +85,10 @@ local function check_field(k, v)
     local expected = want == "boolean" and "true or false" or "a " .. want
     return false, ("field '%s' must be %s, got %s"):format(k, expected, describe(v))
   end
+  if want == "string" and #v > patient.MAX_TERM then
+    return false, ("field '%s' is %d bytes, longer than the limit of %d")
+      :format(k, #v, patient.MAX_TERM)
+  end
   if k == "age" and (v ~= v or v < 0 or v > 150) then
     return false, "field 'age' must be between 0 and 150"
   end
