@@ -10,12 +10,7 @@ local command = require("spec.command")
 
 local kb = interferon.default()
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local slurp = command.slurp
 
 local function decode(json)
   local docs = assert(core.decode(json, "report"))
