@@ -1,5 +1,6 @@
 /*
-** compat.c: the bodies behind compat.h, for the Lua versions that lack them.
+** compat.c: the bodies behind compat.h, for the Lua versions that lack
+** them, and the one userdata-class helper the core's files share.
 */
 #include "lua.h"
 #include "lauxlib.h"
@@ -20,11 +21,14 @@ void ifn_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
 }
 #endif
 
-void *ifn_testudata(lua_State *L, int ud, const char *tname) {
-  void *p = lua_touserdata(L, ud);
-  if (p == NULL || !lua_getmetatable(L, ud)) return NULL;
-  luaL_getmetatable(L, tname);
-  if (!lua_rawequal(L, -1, -2)) p = NULL;
-  lua_pop(L, 2);
-  return p;
+void ifn_newclass(lua_State *L, const char *name, const luaL_Reg *metamethods,
+                  const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  if (metamethods != NULL) ifn_setfuncs(L, metamethods, 0);
+  lua_newtable(L);
+  ifn_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
 }

@@ -40,7 +40,9 @@ typedef long long ifn_Integer;
 typedef lua_Integer ifn_Integer;
 #endif
 
-/* a metatable-checked userdata, or NULL: luaL_testudata exists from 5.2 */
-void *ifn_testudata(lua_State *L, int ud, const char *tname);
+/* registers the metatable NAME for a userdata class: METAMETHODS (or
+** NULL) in it, METHODS as its __index, NAME as its __name */
+void ifn_newclass(lua_State *L, const char *name, const luaL_Reg *metamethods,
+                  const luaL_Reg *methods);
 
 #endif

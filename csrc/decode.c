@@ -957,14 +957,7 @@ static const luaL_Reg decode_funcs[] = {
 };
 
 void decode_open(lua_State *L) {
-  luaL_newmetatable(L, DECODER_MT);
-  ifn_setfuncs(L, decoder_meta, 0);
-  lua_newtable(L);
-  ifn_setfuncs(L, decoder_methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushliteral(L, DECODER_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  ifn_newclass(L, DECODER_MT, decoder_meta, decoder_methods);
   ifn_setfuncs(L, decode_funcs, 0);
   decode_pushnull(L);
   lua_setfield(L, -2, "null");

@@ -635,13 +635,7 @@ static const luaL_Reg index_methods[] = {
 };
 
 void index_open(lua_State *L) {
-  luaL_newmetatable(L, INDEX_MT);
-  lua_newtable(L);
-  ifn_setfuncs(L, index_methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushliteral(L, INDEX_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  ifn_newclass(L, INDEX_MT, NULL, index_methods);
   lua_pushcfunction(L, core_index);
   lua_setfield(L, -2, "index");
 }
