@@ -236,7 +236,7 @@ check-asan: deps-build
 # (MAKEFLAGS emptied: a spec that runs make, through luarocks, must build
 # the ordinary module, not this one)
 asan-suite:
-	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) $(ASAN_ENV) INTERFERON_TIME_SCALE=5 ASAN_LUA=$(LUA) INTERFERON_LUA=$(CURDIR)/spec/asan/lua \
+	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) $(ASAN_ENV) ASAN_LUA=$(LUA) INTERFERON_LUA=$(CURDIR)/spec/asan/lua \
 	  bash spec/run spec/asan/lua
 
 # the suite under valgrind memcheck (spec/valgrind/lua wraps the
@@ -248,7 +248,7 @@ check-valgrind: deps-build
 	@$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) valgrind-suite
 
 valgrind-suite:
-	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) INTERFERON_TIME_SCALE=100 VALGRIND_LUA=$(LUA) INTERFERON_LUA=$(LUA) \
+	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) VALGRIND_LUA=$(LUA) INTERFERON_LUA=$(LUA) \
 	  bash spec/run spec/valgrind/lua
 
 # libFuzzer harnesses: spec/fuzz/driver.c runs spec/fuzz/NAME.lua on each
