@@ -469,8 +469,17 @@ static int charge(lua_State *L, Decoder *d, long n, yaml_mark_t m) {
 
 /* marks an anchor as being built, so that an alias to it inside itself is
 ** refused as recursive: sizes[name] = false */
+/* the table at stack slot IDX, made on first use (most documents have no
+** anchors, and most calls want no positions) */
+static void ensure_table(lua_State *L, int idx) {
+  if (lua_istable(L, idx)) return;
+  lua_newtable(L);
+  lua_replace(L, idx);
+}
+
 static int anchor_begin(lua_State *L, Decoder *d, const yaml_char_t *anchor) {
   if (anchor == NULL) return 0;
+  ensure_table(L, d->sizes_idx);
   lua_pushstring(L, (const char *)anchor);
   lua_pushboolean(L, 0);
   lua_rawset(L, d->sizes_idx);
@@ -481,6 +490,8 @@ static int anchor_begin(lua_State *L, Decoder *d, const yaml_char_t *anchor) {
 static void anchor_end(lua_State *L, Decoder *d, const char *anchor,
                        long size) {
   if (anchor == NULL) return;
+  ensure_table(L, d->anchors_idx);
+  ensure_table(L, d->sizes_idx);
   lua_pushstring(L, anchor);
   lua_pushvalue(L, -2);
   lua_rawset(L, d->anchors_idx);
@@ -492,7 +503,8 @@ static void anchor_end(lua_State *L, Decoder *d, const char *anchor,
 static int push_alias(lua_State *L, Decoder *d) {
   const char *name = (const char *)d->event.data.alias.anchor;
   yaml_mark_t m = d->event.start_mark;
-  lua_getfield(L, d->sizes_idx, name);
+  if (lua_istable(L, d->sizes_idx)) lua_getfield(L, d->sizes_idx, name);
+  else lua_pushnil(L);
   if (lua_isnil(L, -1)) {
     lua_pushfstring(L, "unknown alias '*%s'", name);
     return fail_at(L, d, m, lua_tostring(L, -1));
@@ -652,9 +664,9 @@ static int build_node(lua_State *L, Decoder *d, long depth) {
 
 /* forgets the anchors of the previous document */
 static void reset_document(lua_State *L, Decoder *d) {
-  lua_newtable(L);
+  lua_pushnil(L);
   lua_replace(L, d->anchors_idx);
-  lua_newtable(L);
+  lua_pushnil(L);
   lua_replace(L, d->sizes_idx);
 }
 
@@ -750,11 +762,11 @@ static Decoder *decoder_new(lua_State *L, int mode, int opts) {
 /* Stack: ... decoder -> ... decoder anchors sizes positions name; notes
 ** the slots for this call */
 static void push_work_slots(lua_State *L, Decoder *d, int ud) {
-  lua_newtable(L);
+  lua_pushnil(L);                            /* tables made on first use */
   d->anchors_idx = lua_gettop(L);
-  lua_newtable(L);
+  lua_pushnil(L);
   d->sizes_idx = lua_gettop(L);
-  lua_newtable(L);
+  if (d->positions) lua_newtable(L); else lua_pushnil(L);
   d->pos_idx = lua_gettop(L);
   ifn_getuservalue(L, ud);
   lua_getfield(L, -1, "name");
@@ -773,7 +785,8 @@ static void set_uservalue(lua_State *L, int ud, int name, int input) {
   ifn_setuservalue(L, ud);
 }
 
-/* core.decode(text, name [, opts]) -> docs, positions | nil, message */
+/* core.decode(text, name [, opts]) -> docs, positions (nil unless
+** opts.positions) | nil, message */
 static int core_decode(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
