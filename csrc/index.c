@@ -113,6 +113,11 @@ static void add_term(lua_State *L, int ud, Index *ix, const char *s, size_t n,
   ix_reserve(L, ud, "terms", (void **)&ix->terms, &ix->terms_cap, ix->nterms, 1,
              sizeof(Term));
   memcpy(ix->arena + ix->arena_len, s, n);
+  if (match != MATCH_CODE) {                 /* bounds phrase matching */
+    size_t words = 1, i;
+    for (i = 0; i < n; i++) words += s[i] == ' ';
+    if (words > ix->max_words) ix->max_words = words;
+  }
   t = &ix->terms[ix->nterms];
   t->text = (uint32_t)ix->arena_len;
   t->len = (uint32_t)n;
@@ -412,7 +417,9 @@ static int word_is(const char *w, size_t n, const char *const *list, size_t coun
   return 0;
 }
 
-/* Finds the longest run of whole words of Q that names an entry.  When
+/* Finds the longest run of whole words of Q that names an entry (no run
+** longer than the longest name, so the cost is words x that, not words
+** squared).  When
 ** one entry is named by the longest runs found, and no word outside its
 ** run negates it ("no history of seizures"; but "no reason to live" is
 ** itself a name), it is an approximate match; otherwise the entries named
@@ -427,7 +434,7 @@ static int match_contained(const Index *ix, const char *q, size_t n,
   for (i = 0; i < nw; i++)
     neg[i] = (unsigned char)word_is(q + starts[i], starts[i + 1] - starts[i] - 1,
                                     negations, sizeof negations / sizeof *negations);
-  for (w = nw; w >= 1; w--) {
+  for (w = nw < ix->max_words ? nw : ix->max_words; w >= 1; w--) {
     uint32_t found[INDEX_MAX_SUGGESTIONS];
     int nfound = 0, clean = 0, j;
     for (i = 0; i + w <= nw; i++) {

@@ -47,6 +47,7 @@ typedef struct Index {
   size_t ndels, dels_cap;
   uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
   size_t radix_bits;
+  size_t max_words;     /* the most words in one name or synonym */
 } Index;
 
 /* what a query resolved to */

@@ -26,7 +26,10 @@ local function check(text, opts)
     end
     return
   end
-  if type(docs) ~= "table" or type(err) ~= "table" then error("bad results") end
+  -- the positions table comes only when asked for
+  if type(docs) ~= "table" or type(err) ~= (opts.positions and "table" or "nil") then
+    error("bad results")
+  end
   if opts.max_nodes then
     for _, doc in ipairs(docs) do walk(doc, 0, { 0 }) end
   end
