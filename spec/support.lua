@@ -41,7 +41,4 @@ entries:
 ]] .. (entries or "")
 end
 
---- The path of this checkout's root (the specs run from it).
-support.root = "."
-
 return support
