@@ -27,13 +27,20 @@ LIBS = -L$(YAML_LIBDIR) -lyaml
 BUILD = build/$(LUA_BIN)
 MODULE = $(BUILD)/interferon/core.so
 SOURCES = $(wildcard csrc/*.c)
-OBJECTS = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SOURCES)) $(BUILD)/obj/bundled.o
+OBJECTS = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SOURCES)) $(BUILD)/obj/bundled.o \
+  $(BUILD)/obj/matchdata.o
 HEADERS = $(wildcard csrc/*.h)
 KB_FILES = $(sort $(wildcard data/kb/*.yaml))
+MATCH_FILES = data/match/words.txt data/match/context.txt
+# real words, so that an approximate match is a misspelling, not another
+# word (Debian's wamerican); read at build time only
+DICTIONARY ?= /usr/share/dict/american-english
+# the C sources made at build time: the bundled KB, the matcher's word lists
+GENERATED = $(BUILD)/bundled.c $(BUILD)/matchdata.c
 LUA_FILES = $(wildcard lua/interferon/*.lua)
 
 # Debian packages each target needs (installed by `make deps` as root)
-DEB_BUILD = $(LUA_DEB) libyaml-dev
+DEB_BUILD = $(LUA_DEB) libyaml-dev wamerican
 DEB_TEST = $(DEB_BUILD) lua-busted lua-check luarocks chromium
 
 # the checkout's own modules first, then the system's
@@ -59,6 +66,14 @@ $(BUILD)/bundled.c: csrc/embed.lua $(KB_FILES)
 	$(LUA) csrc/embed.lua $@ $(KB_FILES)
 
 $(BUILD)/obj/bundled.o: $(BUILD)/bundled.c csrc/bundled.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/matchdata.c: csrc/wordlists.lua $(MATCH_FILES)
+	@mkdir -p $(dir $@)
+	$(LUA) csrc/wordlists.lua $@ $(MATCH_FILES) $(DICTIONARY)
+
+$(BUILD)/obj/matchdata.o: $(BUILD)/matchdata.c csrc/wordlists.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -261,10 +276,10 @@ FUZZ_BINS = $(patsubst %,build/fuzz/%,$(FUZZ_HARNESSES))
 
 fuzz-build: $(FUZZ_BINS)
 
-build/fuzz/%: spec/fuzz/driver.c $(HOST_DEPS) $(BUILD)/bundled.c
+build/fuzz/%: spec/fuzz/driver.c $(HOST_DEPS) $(GENERATED)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $(WARNINGS) -DHARNESS=$* $(HOST_INC) -o $@ \
-	  spec/fuzz/driver.c $(HOST_SOURCES) $(BUILD)/bundled.c $(HOST_LIBS)
+	  spec/fuzz/driver.c $(HOST_SOURCES) $(GENERATED) $(HOST_LIBS)
 
 fuzz: deps-build $(FUZZ_BINS)
 	@for h in $(FUZZ_HARNESSES); do \
@@ -280,11 +295,11 @@ fuzz: deps-build $(FUZZ_BINS)
 
 # out-of-memory injection: fail allocation k (Lua's and libyaml's) for
 # every k through load + screen + report of spec/oom/fixture
-build/oom/host: spec/oom/host.c $(HOST_DEPS) $(BUILD)/bundled.c
+build/oom/host: spec/oom/host.c $(HOST_DEPS) $(GENERATED)
 	@mkdir -p $(dir $@)
 	gcc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  -fno-omit-frame-pointer -rdynamic $(WARNINGS) $(HOST_INC) -o $@ \
-	  spec/oom/host.c $(HOST_SOURCES) $(BUILD)/bundled.c $(HOST_LIBS)
+	  spec/oom/host.c $(HOST_SOURCES) $(GENERATED) $(HOST_LIBS)
 
 check-oom: deps-build build/oom/host
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
@@ -292,10 +307,10 @@ check-oom: deps-build build/oom/host
 
 # several threads, each with its own lua_State, loading and screening at
 # once, under ThreadSanitizer
-build/threads/host: spec/threads/host.c $(HOST_DEPS) $(BUILD)/bundled.c
+build/threads/host: spec/threads/host.c $(HOST_DEPS) $(GENERATED)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=thread $(WARNINGS) $(HOST_INC) -o $@ \
-	  spec/threads/host.c $(HOST_SOURCES) $(BUILD)/bundled.c $(HOST_LIBS) -lpthread
+	  spec/threads/host.c $(HOST_SOURCES) $(GENERATED) $(HOST_LIBS) -lpthread
 
 check-threads: deps-build build/threads/host
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build/threads/host

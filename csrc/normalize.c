@@ -7,7 +7,8 @@
 ** become spaces.  In medication mode the words that describe a dose
 ** rather than a substance are dropped ("Xanax 0.5mg tablet BID" =
 ** "xanax"), and salt words too when something else remains
-** ("lithium carbonate" = "lithium", but "potassium" stays).
+** ("lithium carbonate" = "lithium", but "potassium" stays).  The word
+** lists are data: data/match/words.txt, compiled in (wordlists.h).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -17,32 +18,7 @@
 
 #include "compat.h"
 #include "normalize.h"
-
-/* words describing dose, unit, form, route or frequency; sorted */
-static const char *const dose_words[] = {
-  "a", "am", "ampule", "as", "at", "bedtime", "bid", "cap", "caplet",
-  "caplets", "caps", "capsule", "capsules", "chewable", "cr", "cream",
-  "daily", "day", "days", "delayed", "dose", "doses", "dr", "drops", "ec",
-  "elixir", "er", "every", "extended", "film", "g", "gel", "gm", "gtt", "h",
-  "hour", "hourly", "hours", "hr", "hrs", "hs", "im", "immediate", "inj",
-  "injection", "ir", "iu", "iv", "kg", "l", "la", "liquid", "lozenge", "mcg", "meq", "mg", "ml",
-  "mmol", "morning", "needed", "night", "nightly", "odt", "ointment",
-  "once", "oral", "patch", "per", "pm", "po", "prn", "puff", "puffs", "q",
-  "qam", "qd", "qds", "qhs", "qid", "qod", "qpm", "release", "sc", "sl",
-  "soln", "solution", "spray", "sq", "sr", "subq", "suppository", "susp",
-  "suspension", "syrup", "tab", "tablet", "tablets", "tabs", "tds", "tid",
-  "times", "topical", "transdermal", "twice", "ug", "unit", "units",
-  "weekly", "x", "xl", "xr"
-};
-
-/* salt and ester words, dropped when another word remains; sorted */
-static const char *const salt_words[] = {
-  "acetate", "besylate", "bitartrate", "bromide", "carbonate",
-  "chloride", "citrate", "dihydrochloride", "disodium", "fumarate",
-  "hcl", "hydrobromide", "hydrochloride", "maleate", "mesylate",
-  "monohydrate", "oxalate", "pamoate", "phosphate", "sodium",
-  "succinate", "sulfate", "sulphate", "tartrate"
-};
+#include "wordlists.h"
 
 /* the ASCII letter behind each Latin-1 letter U+00C0..U+00FF, or 0 */
 static const char latin1_fold[64] = {
@@ -53,12 +29,10 @@ static const char latin1_fold[64] = {
   'u', 'y', 0, 'y'
 };
 
-static int word_cmp(const void *key, const void *elem) {
-  return strcmp((const char *)key, *(const char *const *)elem);
-}
-
-static int in_list(const char *w, const char *const *list, size_t n) {
-  return bsearch(w, list, n, sizeof *list, word_cmp) != NULL;
+/* a word of the dose or form lists of data/match/words.txt */
+static int in_dose_lists(const char *w) {
+  size_t n = strlen(w);
+  return words_in(WL_DOSE, w, n) || words_in(WL_FORM, w, n);
 }
 
 /* a word that only describes a dose: "500", "0", "5mg", "q8h", "2x";
@@ -67,17 +41,17 @@ static int in_list(const char *w, const char *const *list, size_t n) {
 static int is_dose_word(const char *w, int after_number) {
   const char *p = w;
   if (w[0] != '\0' && w[1] == '\0' && !(w[0] >= '0' && w[0] <= '9'))
-    return after_number && in_list(w, dose_words, sizeof dose_words / sizeof *dose_words);
+    return after_number && in_dose_lists(w);
   if (w[0] >= '0' && w[0] <= '9') {
     while (*p >= '0' && *p <= '9') p++;
-    return *p == '\0' || in_list(p, dose_words, sizeof dose_words / sizeof *dose_words);
+    return *p == '\0' || in_dose_lists(p);
   }
   if (w[0] == 'q' && w[1] >= '0' && w[1] <= '9') {
     p = w + 1;
     while (*p >= '0' && *p <= '9') p++;
     return strcmp(p, "h") == 0 || strcmp(p, "hr") == 0 || strcmp(p, "hrs") == 0;
   }
-  return in_list(w, dose_words, sizeof dose_words / sizeof *dose_words);
+  return in_dose_lists(w);
 }
 
 /* "am" and "pm" are a time of day after a dose ("1 mg PM") but part of a
@@ -169,11 +143,16 @@ static int rebuild(char *out, char **words, const int *keep, int nw) {
   return len;
 }
 
-/* medication mode: dose words go; salt words go if another word stays */
+/* what drop_words keeps of each word */
+enum { KEEP_NO, KEEP_SUBSTANCE, KEEP_SALT, KEEP_CATION };
+
+/* medication mode: dose and form words go; a salt goes if another word
+** stays ("sertraline hydrochloride"), a cation if a substance stays
+** ("losartan potassium"; but "potassium chloride" is potassium) */
 static int drop_words(char *out, int len) {
   char *words[NORM_MAX / 2 + 1];
   int keep[NORM_MAX / 2 + 1];
-  int nw = 0, i, kept = 0, substance = 0;
+  int nw = 0, i, kept = 0, substance = 0, cation = 0;
   char *p = out;
   if (len == 0) return 0;
   while (p != NULL) {
@@ -182,18 +161,22 @@ static int drop_words(char *out, int len) {
     if (p != NULL) *p++ = '\0';
   }
   for (i = 0; i < nw; i++) {
-    int salt = in_list(words[i], salt_words, sizeof salt_words / sizeof *salt_words);
-    keep[i] = !is_dose_word(words[i], i > 0 && words[i - 1][0] >= '0' &&
+    size_t wl = strlen(words[i]);
+    int dose = is_dose_word(words[i], i > 0 && words[i - 1][0] >= '0' &&
                                           words[i - 1][0] <= '9');
-    if (is_time_of_day(words[i]) && i > 0 && keep[i - 1])
-      keep[i] = 1;                       /* "Tylenol PM" names a product */
-    kept += keep[i];
-    substance += keep[i] && !salt;
-    if (salt && keep[i]) keep[i] = 2;
+    if (dose && is_time_of_day(words[i]) && i > 0 && keep[i - 1])
+      dose = 0;                          /* "Tylenol PM" names a product */
+    keep[i] = dose ? KEEP_NO
+            : words_in(WL_SALT, words[i], wl) ? KEEP_SALT
+            : words_in(WL_CATION, words[i], wl) ? KEEP_CATION : KEEP_SUBSTANCE;
+    kept += keep[i] != KEEP_NO;
+    substance += keep[i] == KEEP_SUBSTANCE;
+    cation += keep[i] == KEEP_CATION;
   }
   for (i = 0; i < nw; i++) {
     if (kept == 0) keep[i] = 1;          /* nothing but dose words: keep all */
-    else if (keep[i] == 2 && substance > 0) keep[i] = 0;
+    else if (keep[i] == KEEP_SALT && substance + cation > 0) keep[i] = KEEP_NO;
+    else if (keep[i] == KEEP_CATION && substance > 0) keep[i] = KEEP_NO;
   }
   return rebuild(out, words, keep, nw);
 }

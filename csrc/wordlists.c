@@ -1,0 +1,37 @@
+/*
+** wordlists.c: look-ups on the word lists and the dictionary that
+** wordlists.lua generates from data/match/ (see wordlists.h).
+*/
+#include <string.h>
+
+#include "wordlists.h"
+
+/* compares the N bytes at W with the string S, as strcmp would */
+static int cmp_word(const char *w, size_t n, const char *s) {
+  int c = strncmp(w, s, n);
+  if (c != 0) return c;
+  return s[n] == '\0' ? 0 : -1;
+}
+
+int words_in(int list, const char *w, size_t n) {
+  const WordList *l = &word_lists[list];
+  size_t lo = 0, hi = l->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = cmp_word(w, n, l->words[mid]);
+    if (c == 0) return 1;
+    if (c < 0) hi = mid; else lo = mid + 1;
+  }
+  return 0;
+}
+
+int words_real(const char *w, size_t n) {
+  size_t lo = 0, hi = dictionary.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = cmp_word(w, n, dictionary.text + dictionary.offsets[mid]);
+    if (c == 0) return 1;
+    if (c < 0) hi = mid; else lo = mid + 1;
+  }
+  return 0;
+}
