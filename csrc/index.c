@@ -18,6 +18,8 @@
 #include "compat.h"
 #include "index.h"
 #include "normalize.h"
+#include "phrase.h"
+#include "wordlists.h"
 
 #define APPROX_MAX_LEN 48     /* longer terms are matched exactly only */
 #define APPROX_MAX_EDITS 2    /* suggestions reach this far */
@@ -83,10 +85,8 @@ static int slots_grow(lua_State *L, int ud, Index *ix) {
   return 1;
 }
 
-/* the best term with this text: of the given kinds and mode, the name
-** before a synonym; -1 when there is none */
-static long find_term(const Index *ix, const char *s, size_t n,
-                      uint32_t kinds, int modes) {
+long index_find(const Index *ix, const char *s, size_t n, uint32_t kinds,
+                int modes) {
   size_t mask, i;
   long best = -1;
   if (ix->nslots == 0) return -1;
@@ -102,8 +102,9 @@ static long find_term(const Index *ix, const char *s, size_t n,
 }
 
 static void add_term(lua_State *L, int ud, Index *ix, const char *s, size_t n,
-                     uint32_t kinds, uint32_t entry, int match, int modes) {
-  long old = find_term(ix, s, n, kinds, 0xFF);
+                     uint32_t kinds, uint32_t entry, int match, int modes,
+                     int present) {
+  long old = index_find(ix, s, n, kinds, 0xFF);
   Term *t;
   if (old >= 0 && ix->terms[old].entry == entry && ix->terms[old].match == match) {
     ix->terms[old].modes |= (uint8_t)modes;
@@ -125,6 +126,7 @@ static void add_term(lua_State *L, int ud, Index *ix, const char *s, size_t n,
   t->entry = entry;
   t->match = (uint8_t)match;
   t->modes = (uint8_t)modes;
+  t->present = (uint8_t)present;
   ix->arena_len += n;
   ix->nterms++;
   if (!slots_grow(L, ud, ix)) slots_insert(ix, (uint32_t)(ix->nterms - 1));
@@ -160,7 +162,7 @@ static int match_code(const Index *ix, const char *s, size_t n,
   char key[16];
   size_t len = code_key(s, n, key);
   for (; len >= CODE_MIN_PREFIX; len--) {
-    long t = find_term(ix, key, len, kinds, MODE_CODE_BIT);
+    long t = index_find(ix, key, len, kinds, MODE_CODE_BIT);
     if (t >= 0) {
       m->how = MATCH_CODE;
       m->entry = ix->terms[t].entry;
@@ -304,6 +306,138 @@ static void build_deletions(lua_State *L, int ud, Index *ix) {
   build_radix(L, ud, ix);
 }
 
+/* ---------------------------------------------------------------------
+** Misspellings: an approximate match must be a misspelt word, not another
+** real word ("compensated" is not "decompensated", "confusion" is not
+** "convulsion")
+*/
+
+/* the words of the knowledge base: a set of word hashes (never 0) */
+static int vocab_has(const Index *ix, const char *w, size_t n) {
+  size_t mask, i;
+  uint64_t h = hash_bytes(w, n) | 1;
+  if (ix->nvocab == 0) return 0;
+  mask = ix->nvocab - 1;
+  for (i = (size_t)h & mask; ix->vocab[i] != 0; i = (i + 1) & mask)
+    if (ix->vocab[i] == h) return 1;
+  return 0;
+}
+
+static void vocab_add(Index *ix, const char *w, size_t n) {
+  size_t mask = ix->nvocab - 1, i;
+  uint64_t h = hash_bytes(w, n) | 1;
+  for (i = (size_t)h & mask; ix->vocab[i] != 0; i = (i + 1) & mask)
+    if (ix->vocab[i] == h) return;
+  ix->vocab[i] = h;
+}
+
+/* builds the set of every word of every name and synonym */
+static void build_vocab(lua_State *L, int ud, Index *ix) {
+  size_t words = 0, t, i, n = 64, cap = 0;
+  for (t = 0; t < ix->nterms; t++) {
+    if (ix->terms[t].match == MATCH_CODE) continue;
+    words++;
+    for (i = 0; i < ix->terms[t].len; i++) words += ix->arena[ix->terms[t].text + i] == ' ';
+  }
+  while (n < words * 2) n *= 2;
+  ix_reserve(L, ud, "vocab", (void **)&ix->vocab, &cap, 0, n, sizeof(uint64_t));
+  memset(ix->vocab, 0, n * sizeof(uint64_t));
+  ix->nvocab = n;
+  for (t = 0; t < ix->nterms; t++) {
+    const char *s = ix->arena + ix->terms[t].text;
+    size_t len = ix->terms[t].len, a = 0;
+    if (ix->terms[t].match == MATCH_CODE) continue;
+    for (i = 0; i <= len; i++) {
+      if (i < len && s[i] != ' ') continue;
+      if (i > a) vocab_add(ix, s + a, i - a);
+      a = i + 1;
+    }
+  }
+}
+
+int index_known_word(const Index *ix, const char *w, size_t n) {
+  return vocab_has(ix, w, n) || words_real(w, n);
+}
+
+static int starts_with(const char *w, size_t n, const char *p, size_t pl) {
+  return n >= pl && memcmp(w, p, pl) == 0;
+}
+
+/* whether A is B with a prefix that reverses its meaning ("decompensated"
+** and "compensated", "nonsmoker" and "smoker"), or the two begin with
+** opposite prefixes ("hypothyroid" and "hyperthyroid") */
+static int reverses(const char *a, size_t an, const char *b, size_t bn) {
+  const WordList *r = &word_lists[WL_REVERSING], *o = &word_lists[WL_OPPOSITE];
+  size_t i;
+  for (i = 0; i < r->n; i++) {
+    size_t pl = strlen(r->words[i]);
+    if (starts_with(a, an, r->words[i], pl) && !starts_with(b, bn, r->words[i], pl) &&
+        edit_distance(a + pl, an - pl, b, bn, 1) <= 1)
+      return 1;
+    if (starts_with(b, bn, r->words[i], pl) && !starts_with(a, an, r->words[i], pl) &&
+        edit_distance(b + pl, bn - pl, a, an, 1) <= 1)
+      return 1;
+  }
+  for (i = 0; i < o->n; i++) {
+    const char *x = o->words[i], *y = strchr(x, ' ') + 1;
+    if (starts_with(a, an, x, (size_t)(y - 1 - x)) && starts_with(b, bn, y, strlen(y)))
+      return 1;
+  }
+  return 0;
+}
+
+/* whether A is B with an inflection ending, or B is A with one
+** ("fatigued" and "fatigue") */
+static int inflects(const char *a, size_t an, const char *b, size_t bn) {
+  const char *longer = an > bn ? a : b;
+  size_t ln = an > bn ? an : bn, sn = an > bn ? bn : an;
+  return sn >= 4 && memcmp(a, b, sn) == 0 && words_in(WL_INFLECTION, longer + sn, ln - sn);
+}
+
+/* whether A and B differ only in their spaces */
+static int same_letters(const char *a, size_t an, const char *b, size_t bn) {
+  size_t i = 0, j = 0;
+  for (;;) {
+    while (i < an && a[i] == ' ') i++;
+    while (j < bn && b[j] == ' ') j++;
+    if (i == an || j == bn) return i == an && j == bn;
+    if (a[i++] != b[j++]) return 0;
+  }
+}
+
+/* Whether query Q may be a misspelling of term T: 1 when the two differ
+** only in spacing, or when every word of Q that T lacks is no real word
+** (neither in the dictionary nor in the knowledge base); 0 when one is a
+** real word (T is then only suggested); -1 when one is a word of T with
+** a reversing prefix (not even suggested). */
+static int misspelling_of(const Index *ix, const char *q, size_t qn, const Term *t) {
+  const char *ts = ix->arena + t->text;
+  size_t i, a = 0;
+  int real = 0;
+  if (same_letters(q, qn, ts, t->len)) return 1;   /* "depress ion" */
+  for (i = 0; i <= qn; i++) {
+    size_t wl = i - a, j, b = 0;
+    int shared = 0;
+    if (i < qn && q[i] != ' ') continue;
+    for (j = 0; j <= t->len && !shared; j++) {     /* is it a word of T? */
+      if (j < t->len && ts[j] != ' ') continue;
+      shared = (j - b == wl && memcmp(ts + b, q + a, wl) == 0) ||
+               inflects(q + a, wl, ts + b, j - b);
+      b = j + 1;
+    }
+    if (!shared) {
+      for (j = 0, b = 0; j <= t->len; j++) {
+        if (j < t->len && ts[j] != ' ') continue;
+        if (reverses(q + a, wl, ts + b, j - b)) return -1;
+        b = j + 1;
+      }
+      real |= index_known_word(ix, q + a, wl);
+    }
+    a = i + 1;
+  }
+  return real ? 0 : 1;
+}
+
 typedef struct QueryCtx {
   const Index *ix;
   const char *q;
@@ -381,100 +515,17 @@ static void match_approx(const Index *ix, const char *q, size_t n,
   for (i = 0; i < k && ctx.dist[order[i]] == ctx.dist[order[0]]; i++)
     if (ix->terms[ctx.seen[order[i]]].entry != ix->terms[ctx.seen[order[0]]].entry)
       best_ties++;
-  if (ctx.dist[order[0]] <= approx_threshold(n) && best_ties == 0) {
+  if (ctx.dist[order[0]] <= approx_threshold(n) && best_ties == 0 &&
+      misspelling_of(ix, q, n, &ix->terms[ctx.seen[order[0]]]) > 0) {
     m->how = MATCH_APPROXIMATE;
     m->entry = ix->terms[ctx.seen[order[0]]].entry;
     return;
   }
   for (i = 0; i < k && m->nsugg < INDEX_MAX_SUGGESTIONS; i++) {
+    const Term *t = &ix->terms[ctx.seen[order[i]]];
     if (ctx.dist[order[i]] > suggestion_reach(n)) break;
-    add_suggestion(m, ix->terms[ctx.seen[order[i]]].entry);
+    if (misspelling_of(ix, q, n, t) >= 0) add_suggestion(m, t->entry);
   }
-}
-
-/* ---------------------------------------------------------------------
-** Contained terms: "hx of depression", "lorazepam (Ativan) 1 mg"
-*/
-
-/* words that negate what follows ("no history of seizures"): a term
-** inside such an input is only suggested, never matched */
-static const char *const negations[] = {
-  "denied", "denies", "deny", "negative", "never", "no", "non", "not",
-  "ruled", "without"
-};
-
-/* words that carry no meaning of their own in what people report ("my
-** hair is falling out"): dropped in a second try; sorted */
-static const char *const fillers[] = {
-  "a", "am", "an", "are", "been", "i", "im", "is", "ive", "just", "me", "my",
-  "quite", "really", "so", "the", "too", "very", "was", "were"
-};
-
-static int word_is(const char *w, size_t n, const char *const *list, size_t count) {
-  size_t i;
-  for (i = 0; i < count; i++)
-    if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0) return 1;
-  return 0;
-}
-
-/* Finds the longest run of whole words of Q that names an entry (no run
-** longer than the longest name, so the cost is words x that, not words
-** squared).  When
-** one entry is named by the longest runs found, and no word outside its
-** run negates it ("no history of seizures"; but "no reason to live" is
-** itself a name), it is an approximate match; otherwise the entries named
-** are suggested.  Returns whether it found any entry. */
-static int match_contained(const Index *ix, const char *q, size_t n,
-                           uint32_t kinds, int modes, Match *m) {
-  size_t starts[NORM_MAX / 2 + 2], nw = 0, i, w, k;
-  unsigned char neg[NORM_MAX / 2 + 2];
-  for (i = 0; i < n; i++)
-    if (i == 0 || q[i - 1] == ' ') starts[nw++] = i;
-  starts[nw] = n + 1;                         /* one past the last word */
-  for (i = 0; i < nw; i++)
-    neg[i] = (unsigned char)word_is(q + starts[i], starts[i + 1] - starts[i] - 1,
-                                    negations, sizeof negations / sizeof *negations);
-  for (w = nw < ix->max_words ? nw : ix->max_words; w >= 1; w--) {
-    uint32_t found[INDEX_MAX_SUGGESTIONS];
-    int nfound = 0, clean = 0, j;
-    for (i = 0; i + w <= nw; i++) {
-      size_t len = starts[i + w] - 1 - starts[i];
-      long t = len >= 3 ? find_term(ix, q + starts[i], len, kinds, modes) : -1;
-      int negated = 0;
-      if (t < 0) continue;
-      for (k = 0; k < nw; k++) negated |= neg[k] && (k < i || k >= i + w);
-      clean |= !negated;
-      for (j = 0; j < nfound && found[j] != ix->terms[t].entry; j++) {}
-      if (j == nfound && nfound < INDEX_MAX_SUGGESTIONS) found[nfound++] = ix->terms[t].entry;
-    }
-    if (nfound == 0) continue;
-    if (nfound == 1 && clean) {
-      m->how = MATCH_APPROXIMATE;
-      m->entry = found[0];
-      return 1;
-    }
-    m->nsugg = 0;
-    for (j = 0; j < nfound; j++) add_suggestion(m, found[j]);
-    return 1;
-  }
-  return 0;
-}
-
-/* Q without its filler words, into OUT; returns the new length */
-static size_t drop_fillers(const char *q, size_t n, char *out) {
-  size_t i = 0, len = 0;
-  while (i < n) {
-    size_t e = i;
-    while (e < n && q[e] != ' ') e++;
-    if (!word_is(q + i, e - i, fillers, sizeof fillers / sizeof *fillers)) {
-      if (len > 0) out[len++] = ' ';
-      memcpy(out + len, q + i, e - i);
-      len += e - i;
-    }
-    i = e + 1;
-  }
-  out[len] = '\0';
-  return len;
 }
 
 /* ---------------------------------------------------------------------
@@ -497,11 +548,11 @@ void index_match(const Index *ix, const char *text, size_t len,
   long t;
   m->how = MATCH_NONE;
   m->nsugg = 0;
-  if (n > 0 && (t = find_term(ix, norm, (size_t)n, kinds, modes)) < 0 &&
+  if (n > 0 && (t = index_find(ix, norm, (size_t)n, kinds, modes)) < 0 &&
       mode == NORM_MEDICATION && ends_with_time(norm, n)) {
     n -= 3;                                  /* not a product: a dose time */
     norm[n] = '\0';
-    t = find_term(ix, norm, (size_t)n, kinds, modes);
+    t = index_find(ix, norm, (size_t)n, kinds, modes);
   }
   if (n > 0 && t >= 0) {
     m->how = ix->terms[t].match;
@@ -510,18 +561,6 @@ void index_match(const Index *ix, const char *text, size_t len,
   }
   if (match_code(ix, text, len, kinds, m)) return;
   if (n > 0) match_approx(ix, norm, (size_t)n, kinds, modes, m);
-}
-
-void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
-                     int mode, Match *m) {
-  char norm[NORM_MAX + 1];
-  int n = norm_term(text, len, mode, norm);
-  int modes = mode == NORM_MEDICATION ? MODE_MEDICATION_BIT : MODE_PLAIN_BIT;
-  char bare[NORM_MAX + 1];
-  size_t nb;
-  if (n <= 0 || match_contained(ix, norm, (size_t)n, kinds, modes, m)) return;
-  nb = drop_fillers(norm, (size_t)n, bare);
-  if (nb > 0 && nb < (size_t)n) match_contained(ix, bare, nb, kinds, modes, m);
 }
 
 /* ---------------------------------------------------------------------
@@ -533,15 +572,17 @@ void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
 **   medication = BOOL } */
 static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
   uint32_t entry, kinds;
-  int medication, i, n;
+  int medication, present, i, n;
   char norm[NORM_MAX + 1];
   lua_getfield(L, spec, "entry");
   lua_getfield(L, spec, "kind");
   lua_getfield(L, spec, "medication");
-  entry = (uint32_t)lua_tonumber(L, -3);
-  kinds = (uint32_t)lua_tonumber(L, -2);
-  medication = lua_toboolean(L, -1);
-  lua_pop(L, 3);
+  lua_getfield(L, spec, "present");
+  entry = (uint32_t)lua_tonumber(L, -4);
+  kinds = (uint32_t)lua_tonumber(L, -3);
+  medication = lua_toboolean(L, -2);
+  present = lua_toboolean(L, -1);
+  lua_pop(L, 4);
   lua_getfield(L, spec, "names");
   n = (int)ifn_rawlen(L, -1);
   for (i = 1; i <= n; i++) {
@@ -551,9 +592,11 @@ static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
     lua_rawgeti(L, -1, i);
     s = luaL_checklstring(L, -1, &len);
     if ((nl = norm_term(s, len, NORM_PLAIN, norm)) > 0)
-      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT);
+      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT,
+               present);
     if (medication && (nl = norm_term(s, len, NORM_MEDICATION, norm)) > 0)
-      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT);
+      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT,
+               present);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -565,7 +608,7 @@ static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
     lua_rawgeti(L, -1, i);
     s = luaL_checklstring(L, -1, &len);
     if ((kl = code_key(s, len, norm)) > 0)
-      add_term(L, ud, ix, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT);
+      add_term(L, ud, ix, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT, present);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -593,37 +636,60 @@ static int core_index(lua_State *L) {
   }
   slots_grow(L, ud, ix);
   build_deletions(L, ud, ix);
+  build_vocab(L, ud, ix);
   lua_settop(L, ud);
   return 1;
 }
 
 static const char *const match_names[] = {NULL, "exact", "synonym", "code",
-                                           "approximate"};
+                                           "approximate", "partial"};
 
-/* index:match(text, kinds [, "medication" [, contained]]) -> entry, how |
-** nil, { entry... }; CONTAINED tries index_contained as a last resort */
+const char *index_match_name(int how) {
+  return how > MATCH_NONE && how <= MATCH_PARTIAL ? match_names[how] : "none";
+}
+
+/* Stack: ... -> ... suggestions: the entries of M's suggestions and of
+** the hits of P that are not the patient's ("denies SI"), at most
+** INDEX_MAX_SUGGESTIONS */
+static void push_suggestions(lua_State *L, Match *m, const Phrase *p) {
+  int i;
+  for (i = 0; p != NULL && i < p->nhits; i++) add_suggestion(m, p->hits[i].entry);
+  lua_createtable(L, m->nsugg, 0);
+  for (i = 0; i < m->nsugg; i++) {
+    ifn_pushinteger(L, m->sugg[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+/* index:match(text, kinds [, "medication" [, phrase]]) -> entry, how |
+** nil, { entry... }; PHRASE reads the words of a term that names nothing
+** as a whole (phrase_read): one entry named, as the patient's own, is the
+** answer ("partial" when words are left over) */
 static int index_match_lua(lua_State *L) {
   static const char *const modes[] = {"plain", "medication", NULL};
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
   size_t len;
   const char *s = luaL_checklstring(L, 2, &len);
   uint32_t kinds = (uint32_t)luaL_checknumber(L, 3);
-  int mode = luaL_checkoption(L, 4, "plain", modes), i;
+  int mode = luaL_checkoption(L, 4, "plain", modes);
+  Phrase *p = NULL;
   Match m;
   index_match(ix, s, len, kinds, mode, &m);
-  if (m.how == MATCH_NONE && lua_toboolean(L, 5))
-    index_contained(ix, s, len, kinds, mode, &m);
+  if (m.how == MATCH_NONE && lua_toboolean(L, 5)) {
+    p = (Phrase *)lua_newuserdata(L, sizeof(Phrase));   /* scratch */
+    phrase_read(ix, s, len, kinds, mode, p);
+    if (p->nhits == 1 && p->hits[0].raised) {
+      m.how = p->rest_len > 0 ? MATCH_PARTIAL : p->hits[0].how;
+      m.entry = p->hits[0].entry;
+    }
+  }
   if (m.how != MATCH_NONE) {
     ifn_pushinteger(L, m.entry);
     lua_pushstring(L, match_names[m.how]);
     return 2;
   }
   lua_pushnil(L);
-  lua_createtable(L, m.nsugg, 0);
-  for (i = 0; i < m.nsugg; i++) {
-    ifn_pushinteger(L, m.sugg[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
+  push_suggestions(L, &m, p);
   return 2;
 }
 

@@ -15,7 +15,8 @@
 
 #define INDEX_MT "interferon.index"
 
-enum { MATCH_NONE, MATCH_EXACT, MATCH_SYNONYM, MATCH_CODE, MATCH_APPROXIMATE };
+enum { MATCH_NONE, MATCH_EXACT, MATCH_SYNONYM, MATCH_CODE, MATCH_APPROXIMATE,
+       MATCH_PARTIAL };
 
 /* how a term was normalised when it was indexed */
 enum { MODE_PLAIN_BIT = 1, MODE_MEDICATION_BIT = 2, MODE_CODE_BIT = 4 };
@@ -29,6 +30,8 @@ typedef struct Term {
   uint32_t entry;       /* entry number, 1-based */
   uint8_t match;        /* MATCH_EXACT (the name), _SYNONYM or _CODE */
   uint8_t modes;        /* MODE_*_BIT */
+  uint8_t present;      /* the entry is a present state (pregnancy): its
+                           history is not the entry */
 } Term;
 
 typedef struct Deletion {
@@ -48,6 +51,8 @@ typedef struct Index {
   uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
   size_t radix_bits;
   size_t max_words;     /* the most words in one name or synonym */
+  uint64_t *vocab;      /* hashes of every word of the terms: a set */
+  size_t nvocab;
 } Index;
 
 /* what a query resolved to */
@@ -63,13 +68,17 @@ typedef struct Match {
 void index_match(const Index *ix, const char *text, size_t len,
                  uint32_t kinds, int mode, Match *m);
 
-/* The last resort, after index_match found nothing: the longest run of
-** whole words of TEXT that names an entry ("hx of depression"), matched
-** as approximate when one entry is named and no word negates it ("no",
-** "denies"...), else suggested.  Keeps M's suggestions when it finds
-** nothing. */
-void index_contained(Index *ix, const char *text, size_t len, uint32_t kinds,
-                     int mode, Match *m);
+/* the best term with this normalised text, of the given kinds and modes
+** (MODE_*_BIT): the name before a synonym; -1 when there is none */
+long index_find(const Index *ix, const char *s, size_t n, uint32_t kinds,
+                int modes);
+
+/* whether the word of N bytes at W is a real word: of the dictionary or
+** of the knowledge base's terms */
+int index_known_word(const Index *ix, const char *w, size_t n);
+
+/* "exact", "synonym", "code", "approximate" or "partial" */
+const char *index_match_name(int how);
 
 /* registers core.index and the index metatable in the table at the top */
 void index_open(lua_State *L);

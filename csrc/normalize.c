@@ -85,8 +85,8 @@ static int single_letter_before(const char *out, int len) {
 }
 
 /* Folds S into OUT as words separated by single spaces; returns the
-** length or -1 when longer than NORM_MAX. */
-static int fold(const char *s, size_t n, char *out) {
+** length or -1 when longer than CAP. */
+static int fold(const char *s, size_t n, char *out, int cap) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   int len = 0, gap = 0;
@@ -115,7 +115,7 @@ static int fold(const char *s, size_t n, char *out) {
     if (c < 0) gap = len > 0;
     else if (c > 0) {
       size_t k, take = c == 1 ? w : 1;
-      if (len + (int)gap + (int)take > NORM_MAX) return -1;
+      if (len + (int)gap + (int)take > cap) return -1;
       if (gap) { out[len++] = ' '; gap = 0; }
       if (c == 1) for (k = 0; k < w; k++) out[len++] = (char)p[i + k];
       else out[len++] = (char)c;
@@ -128,7 +128,7 @@ static int fold(const char *s, size_t n, char *out) {
 
 /* drops the words of OUT for which KEEP[i] is 0; returns the new length */
 static int rebuild(char *out, char **words, const int *keep, int nw) {
-  char tmp[NORM_MAX + 1];
+  char tmp[PHRASE_MAX + 1];
   int i, len = 0;
   for (i = 0; i < nw; i++) {
     size_t wl;
@@ -146,12 +146,21 @@ static int rebuild(char *out, char **words, const int *keep, int nw) {
 /* what drop_words keeps of each word */
 enum { KEEP_NO, KEEP_SUBSTANCE, KEEP_SALT, KEEP_CATION };
 
+/* whether the word before word I that stays is a substance: a cation
+** after one is its salt ("losartan potassium"), before one an ingredient
+** ("calcium + vitamin D") */
+static int after_substance(const int *keep, int i) {
+  while (--i >= 0)
+    if (keep[i] != KEEP_NO && keep[i] != KEEP_SALT) return keep[i] == KEEP_SUBSTANCE;
+  return 0;
+}
+
 /* medication mode: dose and form words go; a salt goes if another word
-** stays ("sertraline hydrochloride"), a cation if a substance stays
+** stays ("sertraline hydrochloride"), a cation if it follows a substance
 ** ("losartan potassium"; but "potassium chloride" is potassium) */
 static int drop_words(char *out, int len) {
-  char *words[NORM_MAX / 2 + 1];
-  int keep[NORM_MAX / 2 + 1];
+  char *words[PHRASE_MAX / 2 + 1];
+  int keep[PHRASE_MAX / 2 + 1];
   int nw = 0, i, kept = 0, substance = 0, cation = 0;
   char *p = out;
   if (len == 0) return 0;
@@ -176,15 +185,19 @@ static int drop_words(char *out, int len) {
   for (i = 0; i < nw; i++) {
     if (kept == 0) keep[i] = 1;          /* nothing but dose words: keep all */
     else if (keep[i] == KEEP_SALT && substance + cation > 0) keep[i] = KEEP_NO;
-    else if (keep[i] == KEEP_CATION && substance > 0) keep[i] = KEEP_NO;
+    else if (keep[i] == KEEP_CATION && after_substance(keep, i)) keep[i] = KEEP_NO;
   }
   return rebuild(out, words, keep, nw);
 }
 
-int norm_term(const char *s, size_t n, int mode, char *out) {
-  int len = fold(s, n, out);
+int norm_term_cap(const char *s, size_t n, int mode, char *out, int cap) {
+  int len = fold(s, n, out, cap);
   if (len < 0 || mode != NORM_MEDICATION) return len;
   return drop_words(out, len);
+}
+
+int norm_term(const char *s, size_t n, int mode, char *out) {
+  return norm_term_cap(s, n, mode, out, NORM_MAX);
 }
 
 static int is_ascii_digit(int c) { return c >= '0' && c <= '9'; }
@@ -192,15 +205,45 @@ static int is_ascii_letter(int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* whether S[I] separates two parts of a combination product: '/' or '+'
-** unless between digits (a strength, "5/325"); '-' between letters only
-** ("hydrocodone-acetaminophen", not "5-325" or "5-HTP") */
+/* the word of letters that ends just before S[I] (BEFORE) or starts just
+** after it; its length */
+static size_t letter_word(const char *s, size_t n, size_t i, int before,
+                          const char **w) {
+  size_t a = i, b = i + 1;
+  if (before) {
+    while (a > 0 && is_ascii_letter((unsigned char)s[a - 1])) a--;
+    *w = s + a;
+    return i - a;
+  }
+  while (b < n && is_ascii_letter((unsigned char)s[b])) b++;
+  *w = s + i + 1;
+  return b - (i + 1);
+}
+
+/* a unit, dose or form word, in any case ("MG", "ML", "ACTUAT") */
+static int is_unit_word(const char *w, size_t n) {
+  char low[16];
+  size_t k;
+  if (n == 0 || n >= sizeof low) return 0;
+  for (k = 0; k < n; k++) low[k] = (char)(w[k] | 0x20);
+  return words_in(WL_DOSE, low, n) || words_in(WL_FORM, low, n);
+}
+
+/* whether S[I] separates two ingredients of a combination product: " / "
+** as RxNorm writes it; '/' between two words that are not units
+** ("hydrocodone/acetaminophen", not "MG/ML" or a strength "5/325"); '+'
+** unless between digits */
 static int is_part_separator(const char *s, size_t n, size_t i) {
   int before = i > 0 ? (unsigned char)s[i - 1] : 0;
   int after = i + 1 < n ? (unsigned char)s[i + 1] : 0;
-  if (s[i] == '/' || s[i] == '+')
-    return !(is_ascii_digit(before) && is_ascii_digit(after));
-  return s[i] == '-' && is_ascii_letter(before) && is_ascii_letter(after);
+  const char *w1, *w2;
+  size_t l1, l2;
+  if (s[i] == '+') return !(is_ascii_digit(before) && is_ascii_digit(after));
+  if (s[i] != '/') return 0;
+  if (before == ' ' && after == ' ') return 1;
+  l1 = letter_word(s, n, i, 1, &w1);
+  l2 = letter_word(s, n, i, 0, &w2);
+  return l1 >= 2 && l2 >= 2 && !is_unit_word(w1, l1) && !is_unit_word(w2, l2);
 }
 
 int norm_split(const char *s, size_t n, size_t *starts, size_t *lens) {

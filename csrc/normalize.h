@@ -11,6 +11,7 @@
 #include "lua.h"
 
 #define NORM_MAX 255          /* longest normalised term, in bytes */
+#define PHRASE_MAX 1024       /* longest text the phrase reader reads */
 #define NORM_MAX_PARTS 8      /* most parts of a combination product */
 
 enum { NORM_PLAIN = 0, NORM_MEDICATION = 1 };
@@ -20,8 +21,12 @@ enum { NORM_PLAIN = 0, NORM_MEDICATION = 1 };
 ** than NORM_MAX. */
 int norm_term(const char *s, size_t n, int mode, char *out);
 
-/* Splits a combination product ("hydrocodone/acetaminophen",
-** "A + B", "hydrocodone-acetaminophen"; not a strength such as "5/325")
+/* norm_term with room for CAP + 1 bytes in OUT (CAP at most PHRASE_MAX) */
+int norm_term_cap(const char *s, size_t n, int mode, char *out, int cap);
+
+/* Splits a combination product ("hydrocodone/acetaminophen", "A + B",
+** RxNorm's "A 5 MG / B 325 MG"; not a strength such as "5/325" nor a
+** unit such as "MG/ML")
 ** into at most NORM_MAX_PARTS parts; returns how many (1 when
 ** there is nothing to split).  STARTS and LENS locate the parts in S. */
 int norm_split(const char *s, size_t n, size_t *starts, size_t *lens);

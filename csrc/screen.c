@@ -4,11 +4,13 @@
 ** Each term of each patient field is matched against the index (a
 ** combination product part by part); each entry it resolves to raises the
 ** concerns the knowledge base compiled for it, one finding per concern per
-** input, so that nothing is hidden.  A term that resolves to nothing as a
-** whole is tried, as a last resort, for a known term among its words
-** ("hx of depression"; index_contained).  Terms that resolve to nothing
-** are listed as unrecognised with suggestions.  Findings are sorted by
-** severity rank, then id, then input order.
+** input, so that nothing is hidden, or, when it has none, is listed as
+** recognised.  A term that names nothing as a whole is read word by word
+** (phrase.c: "hx of depression", "denies SI").  Every input is accounted
+** for: what no entry accounts for (a term, the words a partial match left
+** over, a denied or a relative's condition) is listed once per input as
+** unrecognised, with suggestions.  Findings are sorted by severity rank,
+** then id, then input order.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +21,37 @@
 #include "compat.h"
 #include "index.h"
 #include "normalize.h"
+#include "phrase.h"
 #include "screen.h"
-
-static const char *const match_names[] = {NULL, "exact", "synonym", "code",
-                                          "approximate"};
+#include "wordlists.h"
 
 /* the slots of one screening call */
 typedef struct Ctx {
   int concerns, ids, names;   /* tables from the index's user value */
-  int findings, unrec;        /* result arrays */
-  int nfindings, nunrec;
+  int findings, unrec, recog; /* result arrays */
+  int nfindings, nunrec, nrecog;
 } Ctx;
+
+/* how one input resolved: what to say of it beyond its findings */
+typedef struct Outcome {
+  const char *field;
+  int input;                  /* its stack slot */
+  int matched;                /* findings or recognised entries it gave */
+  int pieces;                 /* parts or words not recognised */
+  char rest[PHRASE_MAX + 8];  /* those, joined */
+  size_t rest_len;
+  int context;                /* CTX_* of an entry named but not raised */
+  Match sugg;                 /* suggestions */
+} Outcome;
+
+/* what a hit's words say: "how" and the words, for add_findings */
+typedef struct Named {
+  uint32_t entry;
+  int how;
+  int history;
+  const char *words;          /* the words that named it, or NULL */
+  size_t words_len;
+} Named;
 
 /* Stack: ... list -> ... copy: the finding gets its own list, so that a
 ** caller changing it cannot change the knowledge base */
@@ -43,16 +65,34 @@ static void copy_list(lua_State *L) {
   lua_remove(L, -2);
 }
 
+/* Stack: ... -> ... (appends to recognized) -- an entry that raises no
+** concern */
+static void add_recognized(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
+  lua_createtable(L, 0, 5);
+  lua_pushstring(L, o->field);
+  lua_setfield(L, -2, "field");
+  lua_pushvalue(L, o->input);
+  lua_setfield(L, -2, "input");
+  lua_rawgeti(L, c->ids, (int)n->entry);
+  lua_setfield(L, -2, "id");
+  lua_rawgeti(L, c->names, (int)n->entry);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, index_match_name(n->how));
+  lua_setfield(L, -2, "match");
+  lua_rawseti(L, c->recog, ++c->nrecog);
+}
+
 /* Stack: ... -> ... (appends to findings) -- one finding per concern of
-** ENTRY; the input string is at INPUT */
-static void add_findings(lua_State *L, Ctx *c, uint32_t entry, int how,
-                         const char *field, int input) {
-  int i, n;
-  lua_rawgeti(L, c->concerns, (int)entry);
-  n = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
-  for (i = 1; i <= n; i++) {
+** the entry named; an entry with none is recognised */
+static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
+  int i, k;
+  o->matched++;
+  lua_rawgeti(L, c->concerns, (int)n->entry);
+  k = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
+  if (k == 0) add_recognized(L, c, n, o);
+  for (i = 1; i <= k; i++) {
     lua_rawgeti(L, -1, i);                  /* template */
-    lua_createtable(L, 0, 12);              /* finding */
+    lua_createtable(L, 0, 14);              /* finding */
     lua_pushnil(L);
     while (lua_next(L, -3) != 0) {          /* template's fields, raw */
       if (lua_istable(L, -1)) copy_list(L);
@@ -60,41 +100,86 @@ static void add_findings(lua_State *L, Ctx *c, uint32_t entry, int how,
       lua_insert(L, -2);
       lua_rawset(L, -4);
     }
-    lua_rawgeti(L, c->ids, (int)entry);
+    lua_rawgeti(L, c->ids, (int)n->entry);
     lua_setfield(L, -2, "matched");
-    lua_pushstring(L, field);
+    lua_pushstring(L, o->field);
     lua_setfield(L, -2, "field");
-    lua_pushvalue(L, input);
+    lua_pushvalue(L, o->input);
     lua_setfield(L, -2, "input");
-    lua_pushstring(L, match_names[how]);
+    lua_pushstring(L, index_match_name(n->how));
     lua_setfield(L, -2, "match");
+    if (n->words != NULL) {
+      lua_pushlstring(L, n->words, n->words_len);
+      lua_setfield(L, -2, "words");
+    }
+    if (n->history) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "history");
+    }
     lua_rawseti(L, c->findings, ++c->nfindings);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
 }
 
-/* Stack: ... -> ... (appends to unrecognized) */
-static void add_unrecognized(lua_State *L, Ctx *c, const Match *m,
-                             const char *field, int input, const char *part,
-                             size_t plen) {
+static const char *context_name(int ctx) {
+  switch (ctx) {
+    case CTX_NEGATION: return "negated";
+    case CTX_FAMILY: return "family";
+    case CTX_ALLERGY: return "allergy";
+    case CTX_HISTORY: return "history";
+    default: return NULL;
+  }
+}
+
+/* notes a piece of the input that no entry accounts for */
+static void note_piece(Outcome *o, const char *s, size_t n) {
+  if (n == 0 || o->rest_len + n + 3 > sizeof o->rest) return;
+  if (o->rest_len > 0) { memcpy(o->rest + o->rest_len, " / ", 3); o->rest_len += 3; }
+  memcpy(o->rest + o->rest_len, s, n);
+  o->rest_len += n;
+  o->pieces++;
+}
+
+/* Stack: ... -> ... (appends to unrecognized) -- once per input: the
+** pieces not recognised ("term", when only part of the input is), whether
+** some of it was ("partial"), the context of an entry named but not the
+** patient's own ("negated", "family", "allergy", "history") */
+static void add_unrecognized(lua_State *L, Ctx *c, Outcome *o, int whole) {
   int i;
-  lua_createtable(L, 0, 4);
-  lua_pushstring(L, field);
+  const char *ctx = context_name(o->context);
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, o->field);
   lua_setfield(L, -2, "field");
-  lua_pushvalue(L, input);
+  lua_pushvalue(L, o->input);
   lua_setfield(L, -2, "input");
-  if (part != NULL) {
-    lua_pushlstring(L, part, plen);
+  if (!whole && o->rest_len > 0) {
+    lua_pushlstring(L, o->rest, o->rest_len);
     lua_setfield(L, -2, "term");
   }
-  lua_createtable(L, m->nsugg, 0);
-  for (i = 0; i < m->nsugg; i++) {
-    lua_rawgeti(L, c->names, (int)m->sugg[i]);
+  if (o->matched > 0) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "partial");
+  }
+  if (ctx != NULL) {
+    lua_pushstring(L, ctx);
+    lua_setfield(L, -2, "context");
+  }
+  lua_createtable(L, o->sugg.nsugg, 0);
+  for (i = 0; i < o->sugg.nsugg; i++) {
+    lua_rawgeti(L, c->names, (int)o->sugg.sugg[i]);
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "suggestions");
   lua_rawseti(L, c->unrec, ++c->nunrec);
+}
+
+static void add_suggestions(Outcome *o, const Match *m) {
+  int i, j;
+  for (i = 0; i < m->nsugg; i++) {
+    for (j = 0; j < o->sugg.nsugg && o->sugg.sugg[j] != m->sugg[i]; j++) {}
+    if (j == o->sugg.nsugg && j < INDEX_MAX_SUGGESTIONS) o->sugg.sugg[o->sugg.nsugg++] = m->sugg[i];
+  }
 }
 
 static size_t trim(const char **s, size_t n) {
@@ -103,31 +188,92 @@ static size_t trim(const char **s, size_t n) {
   return n;
 }
 
-/* Stack: ... input -- screens one term: whole, or else part by part */
-static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
-                        uint32_t kinds, int mode, int split) {
-  int input = lua_gettop(L), nparts, i;
-  size_t len, starts[NORM_MAX_PARTS], lens[NORM_MAX_PARTS];
-  const char *s = lua_tolstring(L, input, &len);
-  Match m;
-  index_match(ix, s, len, kinds, mode, &m);
-  nparts = split && m.how == MATCH_NONE ? norm_split(s, len, starts, lens) : 1;
-  if (nparts <= 1) {
-    if (m.how == MATCH_NONE) index_contained(ix, s, len, kinds, mode, &m);
-    if (m.how != MATCH_NONE) add_findings(L, c, m.entry, m.how, field, input);
-    else add_unrecognized(L, c, &m, field, input, NULL, 0);
+/* Stack: ... -- reads one part of an input word by word (phrase.c):
+** each entry named as the patient's own is a finding ("partial" when
+** words are left over), the rest is noted */
+static void screen_phrase(lua_State *L, Ctx *c, Index *ix, Outcome *o,
+                          const char *s, size_t n, uint32_t kinds, int mode,
+                          const Match *whole) {
+  Phrase p;
+  int h, raised = 0;
+  phrase_read(ix, s, n, kinds, mode, &p);
+  for (h = 0; h < p.nhits; h++) {
+    const PhraseHit *hit = &p.hits[h];
+    Named nm;
+    if (!hit->raised) {
+      Match m;
+      m.nsugg = 1;
+      m.sugg[0] = hit->entry;
+      add_suggestions(o, &m);
+      if (o->context == CTX_NONE) o->context = hit->context;
+      continue;
+    }
+    nm.entry = hit->entry;
+    nm.how = p.rest_len > 0 ? MATCH_PARTIAL : hit->how;
+    nm.history = hit->context == CTX_HISTORY;
+    nm.words = p.text + hit->start;
+    nm.words_len = hit->len;
+    add_findings(L, c, &nm, o);
+    raised++;
+  }
+  add_suggestions(o, whole);
+  if (raised == 0) {
+    note_piece(o, s, n);
     return;
   }
-  for (i = 0; i < nparts; i++) {
-    const char *p = s + starts[i];
-    size_t pl = trim(&p, lens[i]);
-    Match pm;
-    if (pl == 0) continue;
-    index_match(ix, p, pl, kinds, mode, &pm);
-    if (pm.how == MATCH_NONE) index_contained(ix, p, pl, kinds, mode, &pm);
-    if (pm.how != MATCH_NONE) add_findings(L, c, pm.entry, pm.how, field, input);
-    else add_unrecognized(L, c, &pm, field, input, p, pl);
+  for (h = 0; h < p.nhits; h++)         /* "denies X" beside a finding */
+    if (!p.hits[h].raised) note_piece(o, p.text + p.hits[h].start, p.hits[h].len);
+  note_piece(o, p.rest, p.rest_len);
+}
+
+/* Stack: ... input -- screens one term: whole, else part by part (a
+** combination product), each part whole or else word by word */
+static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
+                        uint32_t kinds, int mode, int split) {
+  int nparts, i;
+  size_t len, starts[NORM_MAX_PARTS], lens[NORM_MAX_PARTS];
+  Outcome o;
+  Match m;
+  Named nm;
+  const char *s;
+  o.field = field;
+  o.input = lua_gettop(L);
+  o.matched = o.pieces = 0;
+  o.rest_len = 0;
+  o.context = CTX_NONE;
+  o.sugg.nsugg = 0;
+  nm.history = 0;
+  nm.words = NULL;
+  nm.words_len = 0;
+  s = lua_tolstring(L, o.input, &len);
+  index_match(ix, s, len, kinds, mode, &m);
+  if (m.how != MATCH_NONE) {
+    nm.entry = m.entry;
+    nm.how = m.how;
+    add_findings(L, c, &nm, &o);
+    return;
   }
+  nparts = split ? norm_split(s, len, starts, lens) : 1;
+  if (nparts <= 1) {
+    screen_phrase(L, c, ix, &o, s, len, kinds, mode, &m);
+  } else {
+    for (i = 0; i < nparts; i++) {
+      const char *p = s + starts[i];
+      size_t pl = trim(&p, lens[i]);
+      Match pm;
+      if (pl == 0) continue;
+      index_match(ix, p, pl, kinds, mode, &pm);
+      if (pm.how == MATCH_NONE) {
+        screen_phrase(L, c, ix, &o, p, pl, kinds, mode, &pm);
+        continue;
+      }
+      nm.entry = pm.entry;
+      nm.how = pm.how;
+      add_findings(L, c, &nm, &o);
+    }
+  }
+  if (o.pieces > 0 || o.matched == 0)
+    add_unrecognized(L, c, &o, nparts <= 1 && o.matched == 0);
 }
 
 /* Stack: ... fieldspec -- screens one field */
@@ -151,10 +297,18 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
     n = (int)ifn_rawlen(L, -1);
     lua_getfield(L, spec, "inputs");
     for (i = 1; i <= n; i++) {
+      Outcome o;
+      Named nm;
       lua_rawgeti(L, -1, i);
       lua_rawgeti(L, -3, i);
-      add_findings(L, c, (uint32_t)lua_tonumber(L, -1), MATCH_EXACT, field,
-                   lua_gettop(L) - 1);
+      o.field = field;
+      o.input = lua_gettop(L) - 1;
+      o.matched = 0;
+      nm.entry = (uint32_t)lua_tonumber(L, -1);
+      nm.how = MATCH_EXACT;
+      nm.history = 0;
+      nm.words = NULL;
+      add_findings(L, c, &nm, &o);
       lua_pop(L, 2);
     }
     lua_pop(L, 2);
@@ -213,7 +367,7 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   lua_pop(L, 1);
 }
 
-/* index:screen(fields, ranks) -> findings, unrecognized: FIELDS is an
+/* index:screen(fields, ranks) -> findings, unrecognized, recognized: FIELDS is an
 ** array of { name =, kinds =, mode =, split =, items = { term... } } or
 ** { name =, entries = { entry... }, inputs = { value... } } */
 static int index_screen(lua_State *L) {
@@ -236,7 +390,9 @@ static int index_screen(lua_State *L) {
   c.findings = lua_gettop(L);
   lua_newtable(L);
   c.unrec = lua_gettop(L);
-  c.nfindings = c.nunrec = 0;
+  lua_newtable(L);
+  c.recog = lua_gettop(L);
+  c.nfindings = c.nunrec = c.nrecog = 0;
   n = (int)ifn_rawlen(L, 2);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);
@@ -247,7 +403,8 @@ static int index_screen(lua_State *L) {
   sort_findings(L, &c, 3);
   lua_pushvalue(L, c.findings);
   lua_pushvalue(L, c.unrec);
-  return 2;
+  lua_pushvalue(L, c.recog);
+  return 3;
 }
 
 /* index:attach(tables): { concerns =, ids =, names = } for screening,

@@ -11,7 +11,7 @@
 
 /* the sections of data/match/words.txt, in this order */
 enum { WL_DOSE, WL_FORM, WL_SALT, WL_CATION, WL_FILLER, WL_REVERSING,
-       WL_OPPOSITE, WL_COUNT };
+       WL_INFLECTION, WL_OPPOSITE, WL_COUNT };
 
 /* the kinds of data/match/context.txt, numbered from 1 in this order */
 enum { CTX_NONE, CTX_NEGATION, CTX_NEGATION_AFTER, CTX_HISTORY, CTX_FAMILY,

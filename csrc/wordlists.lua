@@ -5,7 +5,8 @@
 -- real words, one a line (Debian's wamerican: /usr/share/dict/american-english).
 local out_path, words_path, context_path, dict_path = arg[1], arg[2], arg[3], arg[4]
 
-local LISTS = { "dose", "form", "salt", "cation", "filler", "reversing", "opposite" }
+local LISTS = { "dose", "form", "salt", "cation", "filler", "reversing", "inflection",
+  "opposite" }
 local KINDS = { "negation", "negation_after", "history", "family", "allergy",
   "allergy_after", "block", "boundary" }
 
@@ -73,11 +74,13 @@ local function read_context()
   return rules
 end
 
--- the dictionary: lower-case ASCII words of three letters or more, sorted
+-- the dictionary: its common words (written in lower case there: a
+-- misspelling that happens to be a name, "Lora", is still a misspelling)
+-- of three ASCII letters or more, sorted
 local function read_dictionary()
   local seen, words = {}, {}
   for _, l in ipairs(lines(dict_path)) do
-    local w = l.text:lower()
+    local w = l.text
     if #w >= 3 and w:match("^[a-z]+$") and not seen[w] then
       seen[w] = true
       words[#words + 1] = w

@@ -71,8 +71,9 @@ local PATIENTS = {
       medications = { "levetiracetam 500 mg BID", "Lamictal 100mg", "Claritin" } },
     findings = {
       { "condition.seizures", "condition.seizures", "code", "G40.909" },
-      -- "hx seizures": the known word inside the phrase, flagged as approximate
-      { "condition.seizures", "condition.seizures", "approximate", "hx seizures" },
+      -- "hx seizures": the known word inside the phrase, the rest a history
+      -- phrase: every word accounted for, the finding marked as history
+      { "condition.seizures", "condition.seizures", "exact", "hx seizures" },
       { "drug_class.anti_seizure", "drug.levetiracetam", "exact", "levetiracetam 500 mg BID" },
       { "drug_class.anti_seizure", "drug.lamotrigine", "synonym", "Lamictal 100mg" },
       { "drug_class.antihistamines", "drug.loratadine", "synonym", "Claritin" },
@@ -158,10 +159,11 @@ local PATIENTS = {
       medications = { "Zoloft 50mg", "ibuprofen 600" } },
     findings = {
       { "condition.breastfeeding", "condition.breastfeeding", "exact", "breastfeeding: true" },
-      { "condition.depression", "condition.depression", "approximate", "postpartum depression" },
+      -- "postpartum" is left over: the match is partial, and the word listed
+      { "condition.depression", "condition.depression", "partial", "postpartum depression" },
       { "drug_class.psychiatric_medication", "drug.sertraline", "synonym", "Zoloft 50mg" },
     },
-    unrecognized = { "ibuprofen 600" },
+    unrecognized = { "postpartum", "ibuprofen 600" },
   },
   { name = "bleeding disorder on opioids and muscle relaxant",
     patient = { id = "MRN-0601", sex = "male", age = 58,
@@ -243,7 +245,9 @@ describe("kb:screen result", function()
       for _, k in ipairs(FINDING_KEYS) do
         assert.is_not_nil(f[k], "finding without '" .. k .. "'")
       end
-      local allowed = { frequency = f.kind == "side_effect" }
+      -- a term read word by word says which words named the entry, and
+      -- whether it is the patient's history
+      local allowed = { frequency = f.kind == "side_effect", words = true, history = true }
       for _, k in ipairs(FINDING_KEYS) do allowed[k] = true end
       for k in pairs(f) do assert.is_true(allowed[k], "unexpected key '" .. k .. "'") end
       assert.equals(f.id:match("^[^.]+"), f.kind)
@@ -276,7 +280,8 @@ describe("kb:screen result", function()
   it("counts the findings by severity, every level present", function()
     for _, case in ipairs(PATIENTS) do
       local r = assert(kb:screen(case.patient))
-      local want = { critical = 0, high = 0, moderate = 0, low = 0, info = 0 }
+      local want = { critical = 0, high = 0, moderate = 0, low = 0, info = 0,
+        recognized = #r.recognized }
       for _, f in ipairs(r.findings) do want[f.severity] = want[f.severity] + 1 end
       assert.same(want, r.counts)
     end
@@ -339,14 +344,16 @@ describe("kb:screen rules", function()
     assert.same({ { "drug_class.narcotic_pain_relievers", "drug.hydrocodone", "exact",
       "hydrocodone/acetaminophen" } }, rows(r))
     assert.same({ { field = "medications", input = "hydrocodone/acetaminophen",
-      term = "acetaminophen", suggestions = {} } }, r.unrecognized)
+      term = "acetaminophen", partial = true, suggestions = {} } }, r.unrecognized)
     r = screen_one("medications", "calcium + vitamin D")
     assert.same({ "supplement.calcium", "supplement.vitamin_d" }, matched("medications",
       "calcium + vitamin D"))
     assert.same({}, r.unrecognized)
     r = screen_one("medications", "hydrocodone-acetaminophen 5-325 mg")
     assert.same({ "drug.hydrocodone" }, matched("medications", "hydrocodone-acetaminophen 5-325 mg"))
-    assert.same({ "acetaminophen 5-325 mg" }, unknown(r))
+    -- read word by word: the strength and unit are accounted for, the
+    -- unknown ingredient is what is left
+    assert.same({ "acetaminophen" }, unknown(r))
   end)
 
   it("does not split a product whose whole name is known, nor a strength", function()
@@ -380,13 +387,16 @@ describe("kb:screen rules", function()
   it("finds a known term inside a longer phrase, unless a word negates it", function()
     local r = assert(kb:screen({ conditions = { "hx of depression", "no history of seizures",
       "denies diabetes" }, medications = { "lorazepam (Ativan) 1 mg" } }))
-    assert.same({ "condition.depression", "hx of depression", "approximate" },
-      { r.findings[1].id, r.findings[1].input, r.findings[1].match })
-    assert.same({ "drug.lorazepam", "approximate" }, { r.findings[2].matched, r.findings[2].match })
+    assert.same({ "condition.depression", "hx of depression", "exact", "depression", true },
+      { r.findings[1].id, r.findings[1].input, r.findings[1].match, r.findings[1].words,
+        r.findings[1].history })
+    assert.same({ "drug.lorazepam", "exact", "lorazepam" },
+      { r.findings[2].matched, r.findings[2].match, r.findings[2].words })
     assert.equal(2, #r.findings)
     assert.same({ "no history of seizures", "denies diabetes" }, unknown(r))
     assert.same({ "Seizures" }, r.unrecognized[1].suggestions)
     assert.same({ "Diabetes" }, r.unrecognized[2].suggestions)
+    assert.same({ "negated", "negated" }, { r.unrecognized[1].context, r.unrecognized[2].context })
   end)
 
   it("reads what people report past filler words, and negation only outside the name", function()
@@ -397,8 +407,9 @@ describe("kb:screen rules", function()
     assert.same({ "critical warning.suicidal_thoughts thoughts of killing myself",
       "critical warning.suicidal_thoughts I have no reason to live",
       "info side_effect.hair_loss my hair is falling out" }, got)
-    assert.same({ "no thoughts of suicide" }, unknown(r))
-    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[1].suggestions)
+    -- "thoughts" is left over from "killing myself": listed as not recognised
+    assert.same({ "thoughts", "no thoughts of suicide" }, unknown(r))
+    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[2].suggestions)
   end)
 
   it("lists an unmatched term with up to three suggestions", function()
@@ -568,7 +579,8 @@ describe("kb:check_symptoms", function()
     for _, f in ipairs(r.findings) do freq[#freq + 1] = f.frequency end
     assert.same({ "common", "common", "common", "less_common", "less_common", "less_common" },
       freq)
-    assert.same({ critical = 0, high = 0, moderate = 0, low = 3, info = 3 }, r.counts)
+    assert.same({ critical = 0, high = 0, moderate = 0, low = 3, info = 3, recognized = 0 },
+      r.counts)
     assert.same({}, r.unrecognized)
     assert.equals("symptoms", r.findings[1].field)
   end)

@@ -88,9 +88,17 @@ describe("a hostile patient", function()
     assert.same({ nil, {} }, { kb:lookup(s) })
   end)
 
-  it("with a term of 1000 bytes, the limit, is screened", function()
+  it("with a term of 1000 bytes, the limit, is screened word by word", function()
     local result = kb:screen({ conditions = { ("depression "):rep(90) } })
-    assert.equal(1, #result.unrecognized)
+    assert.same({}, result.unrecognized)
+    assert.same({ "condition.depression", "exact" }, { result.findings[1].id,
+      result.findings[1].match })
+    -- a long note still raises the critical statement inside it
+    local note = ("slept badly, "):rep(20) .. "has suicidal thoughts"
+    result = kb:check_symptoms({ note })
+    assert.is_true(#note > 255)
+    assert.same({ "warning.suicidal_thoughts", "critical", "suicidal thoughts" },
+      { result.findings[1].id, result.findings[1].severity, result.findings[1].words })
   end)
 
   it("with NUL bytes gets them treated as separators, matches marked", function()

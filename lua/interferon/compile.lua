@@ -260,7 +260,8 @@ function Build:finish()
     local terms = { e.name }
     for _, s in ipairs(e.synonyms or {}) do terms[#terms + 1] = s end
     specs[i] = { entry = i, kind = schema.KIND_BIT[e.kind], names = terms,
-      codes = e.codes, medication = schema.MEDICATION_KINDS[e.kind] }
+      codes = e.codes, medication = schema.MEDICATION_KINDS[e.kind],
+      present = e.patient_flag ~= nil }
     local list = {}
     local function raise(c)
       if c.severity then

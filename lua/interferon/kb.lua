@@ -189,16 +189,18 @@ function methods:explain(id)
 end
 
 local function new_result(s, kind)
-  return { type = kind, findings = {}, unrecognized = {},
-    counts = { critical = 0, high = 0, moderate = 0, low = 0, info = 0 },
+  return { type = kind, findings = {}, unrecognized = {}, recognized = {},
+    counts = { critical = 0, high = 0, moderate = 0, low = 0, info = 0, recognized = 0 },
     kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE }
 end
 
 local function run(s, result, fields)
-  result.findings, result.unrecognized = s.index:screen(fields, schema.RANK)
+  result.findings, result.unrecognized, result.recognized =
+    s.index:screen(fields, schema.RANK)
   for _, f in ipairs(result.findings) do
     result.counts[f.severity] = result.counts[f.severity] + 1
   end
+  result.counts.recognized = #result.recognized
   result.status = (#result.findings == 0 and #result.unrecognized == 0)
     and "clear" or "review"
   return result
