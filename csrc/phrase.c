@@ -190,6 +190,15 @@ static void claim_run(Reader *r, int i, int w, long term) {
   }
 }
 
+/* whether the N bytes at S are a context phrase: never a name on its own
+** in a phrase ("lorazepam allergy" holds no allergy medicine) */
+static int is_context(const char *s, size_t n) {
+  const ContextRule *c;
+  for (c = context_rules; c->kind != 0; c++)
+    if (strlen(c->phrase) == n && memcmp(c->phrase, s, n) == 0) return 1;
+  return 0;
+}
+
 static int is_salt(const Word *w, const char *t) {
   return words_in(WL_SALT, t + w->at, w->len) || words_in(WL_CATION, t + w->at, w->len);
 }
@@ -214,7 +223,7 @@ static void claim_runs(Reader *r, uint32_t kinds, int modes) {
       }
       if (!usable || fillers == w || (salts == w && content > 0)) continue;
       term = index_find(r->ix, t + r->w[i].at, len, kinds, modes);
-      if (term >= 0) claim_run(r, i, w, term);
+      if (term >= 0 && !is_context(t + r->w[i].at, len)) claim_run(r, i, w, term);
     }
   }
 }
