@@ -92,6 +92,52 @@ local function counts_line(result)
     table.concat(parts, ", "), #result.unrecognized)
 end
 
+-- what the report says of a term it could not screen as it stands: not in
+-- the knowledge base, only partly recognised, or named but not the
+-- patient's own (denied, a relative's, an allergy, the past)
+local CONTEXT = {
+  negated = "denied: not screened as the patient's own",
+  family = "a relative's, not the patient's: not screened",
+  allergy = "an allergy: not screened as the substance itself",
+  history = "a past state, not a present one: not screened",
+}
+
+local function unrecognized_text(u, quote)
+  if u.context and CONTEXT[u.context] then
+    return ("%s is %s"):format(quote(u.input), CONTEXT[u.context])
+  end
+  if u.partial then
+    return ("%s is only partly recognised: %s is not in the knowledge base")
+      :format(quote(u.input), quote(u.term or u.input))
+  end
+  if u.term then
+    return ("%s: %s is not in the knowledge base"):format(quote(u.input), quote(u.term))
+  end
+  return ("%s is not in the knowledge base"):format(quote(u.input))
+end
+
+-- how a finding's term matched, for the reader: "", ", approximate",
+-- ", partial: \"depression\"", ", history"
+local function match_note(f, quote)
+  local note = f.match == "exact" and "" or (", " .. f.match)
+  if f.match == "partial" and f.words then note = note .. ": " .. quote(f.words) end
+  if f.history then note = note .. ", history" end
+  return note
+end
+
+-- the recognised terms that raise nothing, in one line, or nil
+local RECOGNIZED = "Recognised, no interferon concern in this knowledge base: "
+local function recognized_text(result, esc)
+  local list = result.recognized
+  if type(list) ~= "table" or #list == 0 then return nil end
+  local parts = {}
+  for i, x in ipairs(list) do
+    parts[i] = x.name == x.input and esc(x.name) or
+      ("%s (%s)"):format(esc(x.name), esc(x.input))
+  end
+  return RECOGNIZED .. table.concat(parts, ", ")
+end
+
 local function heading(result)
   return result.type == "symptoms" and "Interferon symptom check" or "Interferon screening"
 end
@@ -134,9 +180,11 @@ local function paint(opts, key, s)
   return ("\27[%sm%s\27[0m"):format(COLORS[key], s)
 end
 
+local function text_quote(v) return "\"" .. show(v) .. "\"" end
+
 local function text_finding(out, f, opts)
   local label = pad(f.severity:upper(), LABEL)
-  local match = f.match == "exact" and "" or (", " .. f.match)
+  local match = match_note(f, text_quote)
   out[#out + 1] = paint(opts, f.severity, label) .. wrap(("%s  [%s: \"%s\" -> %s%s]")
     :format(show(f.title), show(f.field), show(f.input), show(f.matched), match),
     78, (" "):rep(LABEL))
@@ -163,11 +211,13 @@ local function text_body(result, opts, meta)
     local sugg = {}
     for i, s in ipairs(u.suggestions or {}) do sugg[i] = show(s) end
     out[#out + 1] = paint(opts, "unknown", pad("UNKNOWN", LABEL)) ..
-      wrap(("%s: \"%s\" is not in the knowledge base%s"):format(show(u.field), show(u.input),
+      wrap(("%s: %s%s"):format(show(u.field), unrecognized_text(u, text_quote),
         #sugg > 0 and (" (did you mean " .. table.concat(sugg, ", ") .. "?)") or ""),
         78, (" "):rep(LABEL))
   end
-  if #result.findings + #result.unrecognized > 0 then out[#out + 1] = "" end
+  local recognized = recognized_text(result, show)
+  if recognized then out[#out + 1] = wrap(recognized, 78, "") end
+  if #result.findings + #result.unrecognized > 0 or recognized then out[#out + 1] = "" end
   if result.type == "symptoms" then
     out[#out + 1] = wrap(report.SYMPTOM_ADVICE, 78, "")
   end
@@ -188,6 +238,8 @@ local function md(v)
   }):gsub("[\\`*_%[%]|~#!]", "\\%0"))
 end
 
+local function md_quote(v) return "\"" .. md(v) .. "\"" end
+
 local function markdown_body(result, opts, meta)
   local status = result.status == "clear" and "clear" or "review"
   local out = { ("# %s: %s"):format(heading(result), status), "" }
@@ -207,7 +259,8 @@ local function markdown_body(result, opts, meta)
       for i, id in ipairs(f.sources or {}) do src[i] = md(short_source(id)) end
       out[#out + 1] = ("| **%s** | %s: %s | %s: %s | %s (%s) | %s | %s |"):format(
         md(f.severity), md(f.title), md(f.message or ""), md(f.field), md(f.input),
-        md(f.matched), md(f.match), md(f.action or ""), table.concat(src, ", "))
+        md(f.matched), md(f.match) .. match_note(f, md_quote):gsub("^, [%w]+", ""),
+        md(f.action or ""), table.concat(src, ", "))
     end
     out[#out + 1] = ""
   end
@@ -217,9 +270,15 @@ local function markdown_body(result, opts, meta)
     for _, u in ipairs(result.unrecognized) do
       local sugg = {}
       for i, s in ipairs(u.suggestions or {}) do sugg[i] = md(s) end
-      out[#out + 1] = ("- %s: %s%s"):format(md(u.field), md(u.input),
+      local note = (u.partial or u.context or u.term) and (": " .. unrecognized_text(u, md_quote))
+      out[#out + 1] = ("- %s: %s%s%s"):format(md(u.field), md(u.input), note or "",
         #sugg > 0 and (" (did you mean " .. table.concat(sugg, ", ") .. "?)") or "")
     end
+    out[#out + 1] = ""
+  end
+  local recognized = recognized_text(result, md)
+  if recognized then
+    out[#out + 1] = recognized
     out[#out + 1] = ""
   end
   if result.type == "symptoms" then
@@ -259,6 +318,7 @@ function report.json_document(result, meta)
     counts = {},
   }
   for _, level in ipairs(SEVERITIES) do doc.counts[level] = result.counts[level] or 0 end
+  doc.counts.recognized = result.recognized and #result.recognized or 0
   if doc.type == "symptoms" then
     doc.advice = report.SYMPTOM_ADVICE
   else
@@ -269,6 +329,7 @@ function report.json_document(result, meta)
   -- them (screening builds them with exactly the documented keys):
   -- copying each one would cost as much as encoding it
   doc.findings, doc.unrecognized = result.findings, result.unrecognized
+  doc.recognized = result.recognized or {}
   if meta and meta.source then doc.record = { file = meta.source, number = meta.record } end
   return doc
 end
@@ -284,6 +345,7 @@ end
 local h = core.html_escape
 
 local function hs(v) return h(show(v)) end
+local function html_quote(v) return "&quot;" .. hs(v) .. "&quot;" end
 
 local HTML_HEAD = [[
 <!DOCTYPE html>
@@ -365,7 +427,7 @@ local function html_findings(out, result)
       "<td><strong>%s</strong><br><span class=\"muted\">%s (%s)</span></td>" ..
       "<td>%s%s%s</td><td class=\"muted\">%s</td></tr>"):format(
       badge(f.severity, f.severity), hs(f.field), hs(f.input), hs(f.title), hs(f.matched),
-      hs(f.match), hs(f.message or ""),
+      hs(f.match) .. match_note(f, html_quote):gsub("^, [%w]+", ""), hs(f.message or ""),
       f.action and ("<br><em>Action:</em> " .. hs(f.action)) or "",
       f.frequency and ("<br><em>Frequency:</em> " .. hs((f.frequency:gsub("_", " ")))) or "",
       table.concat(src, ", "))
@@ -380,10 +442,18 @@ local function html_unrecognized(out, result)
   for _, u in ipairs(result.unrecognized) do
     local sugg = {}
     for i, s in ipairs(u.suggestions or {}) do sugg[i] = hs(s) end
-    out[#out + 1] = ("<tr><td>%s</td><td>%s</td><td class=\"term\">%s</td><td>%s</td></tr>")
-      :format(badge("unknown", "unknown"), hs(u.field), hs(u.input), table.concat(sugg, ", "))
+    local note = (u.partial or u.context) and
+      ('<br><span class="muted">' .. unrecognized_text(u, html_quote) .. "</span>") or ""
+    out[#out + 1] = ("<tr><td>%s</td><td>%s</td><td class=\"term\">%s%s</td><td>%s</td></tr>")
+      :format(badge("unknown", "unknown"), hs(u.field), hs(u.input), note,
+        table.concat(sugg, ", "))
   end
   out[#out + 1] = "</tbody>\n</table>"
+end
+
+local function html_recognized(out, result)
+  local recognized = recognized_text(result, hs)
+  if recognized then out[#out + 1] = "<p>" .. recognized .. "</p>" end
 end
 
 local function html_body(result, opts, meta)
@@ -393,6 +463,7 @@ local function html_body(result, opts, meta)
   html_facts(out, result, meta)
   html_findings(out, result)
   html_unrecognized(out, result)
+  html_recognized(out, result)
   if result.type == "symptoms" then
     out[#out + 1] = '<p class="advice">' .. h(report.SYMPTOM_ADVICE) .. "</p>"
   end
