@@ -25,6 +25,7 @@
 #define APPROX_MAX_EDITS 2    /* suggestions reach this far */
 #define MAX_CANDIDATES 64     /* distinct terms examined per query */
 #define CODE_MIN_PREFIX 3     /* "E11" is the shortest category matched */
+#define MISSPELT_MIN 4        /* a shorter word is an abbreviation, not a typo */
 
 /* ---------------------------------------------------------------------
 ** Memory: blocks that are userdata in the index's user value table, so
@@ -394,6 +395,22 @@ static int inflects(const char *a, size_t an, const char *b, size_t bn) {
   return sn >= 4 && memcmp(a, b, sn) == 0 && words_in(WL_INFLECTION, longer + sn, ln - sn);
 }
 
+/* the first letter of the word of T (N bytes) that is closest to the
+** query word W: the one at the same place among T's words, else T's first */
+static char first_letter(const char *t, size_t n, const char *w, size_t wl) {
+  size_t j, b = 0;
+  char best = t[0];
+  int bestd = 99;
+  for (j = 0; j <= n; j++) {
+    int d;
+    if (j < n && t[j] != ' ') continue;
+    d = edit_distance(w, wl, t + b, j - b, 2);
+    if (d < bestd) { bestd = d; best = t[b]; }
+    b = j + 1;
+  }
+  return best;
+}
+
 /* whether A and B differ only in their spaces */
 static int same_letters(const char *a, size_t an, const char *b, size_t bn) {
   size_t i = 0, j = 0;
@@ -407,9 +424,11 @@ static int same_letters(const char *a, size_t an, const char *b, size_t bn) {
 
 /* Whether query Q may be a misspelling of term T: 1 when the two differ
 ** only in spacing, or when every word of Q that T lacks is no real word
-** (neither in the dictionary nor in the knowledge base); 0 when one is a
-** real word (T is then only suggested); -1 when one is a word of T with
-** a reversing prefix (not even suggested). */
+** (neither in the dictionary nor in the knowledge base), has four letters
+** or more and begins as its word in T does (people rarely misspell the
+** first letter; "famciclovir" is not "ganciclovir"); 0 when not (T is
+** then only suggested); -1 when a word is one of T's with a reversing
+** prefix (not even suggested). */
 static int misspelling_of(const Index *ix, const char *q, size_t qn, const Term *t) {
   const char *ts = ix->arena + t->text;
   size_t i, a = 0;
@@ -426,6 +445,8 @@ static int misspelling_of(const Index *ix, const char *q, size_t qn, const Term 
       b = j + 1;
     }
     if (!shared) {
+      if (wl < MISSPELT_MIN || q[a] != first_letter(ts, t->len, q + a, wl))
+        real = 1;                  /* "es" for "pm", "famciclovir" for "ganciclovir" */
       for (j = 0, b = 0; j <= t->len; j++) {
         if (j < t->len && ts[j] != ' ') continue;
         if (reverses(q + a, wl, ts + b, j - b)) return -1;

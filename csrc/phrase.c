@@ -51,10 +51,11 @@ typedef struct Reader {
 } Reader;
 
 /* whether C ends a clause at S[I] in a plain term: a comma, semicolon,
-** colon, '!', '?', a line break, or a full stop not inside a number */
+** '!', '?', a line break, or a full stop not inside a number (a colon
+** introduces what follows: "FH: diabetes") */
 static int ends_clause(const char *s, size_t n, size_t i) {
   char c = s[i];
-  if (c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n')
+  if (c == ',' || c == ';' || c == '!' || c == '?' || c == '\n')
     return 1;
   return c == '.' && !(i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
                        s[i + 1] >= '0' && s[i + 1] <= '9');
