@@ -200,6 +200,13 @@ function Build:resolve()
           :format(src, id, util.did_you_mean(src, self.order)))
       end
     end
+    for _, c in ipairs(e.implies or {}) do
+      local target = self.entries[c]
+      if not target or target.kind ~= "condition" or not target.severity then
+        fail(o.where .. ("'implies' of '%s' names '%s', which is not a condition with a concern%s")
+          :format(id, c, target and "" or util.did_you_mean(c, self.order)))
+      end
+    end
     for i, c in ipairs(e.class or {}) do
       local target = self.entries[c]
       if not target or not schema.CLASS_KINDS[target.kind] then
@@ -285,7 +292,8 @@ function Build:finish()
   end
   local index = core.index(specs)
   index:attach({ concerns = concerns, ids = ids, names = names })
-  return { entries = self.entries, ids = ids, number = number, index = index }
+  return { entries = self.entries, ids = ids, number = number, index = index,
+    concerns = concerns }
 end
 
 --- Compiles FILES, a list of { name = ..., text = ... } in load order.

@@ -194,9 +194,79 @@ local function new_result(s, kind)
     kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE }
 end
 
-local function run(s, result, fields)
+-- findings ordered as the C screening orders them: severity, id, then
+-- the order they were made in
+local function sort_findings(findings)
+  local seq = {}
+  for i, f in ipairs(findings) do seq[f] = i end
+  table.sort(findings, function(a, b)
+    local ra, rb = schema.RANK[a.severity], schema.RANK[b.severity]
+    if ra ~= rb then return ra < rb end
+    if a.id ~= b.id then return a.id < b.id end
+    return seq[a] < seq[b]
+  end)
+end
+
+-- the finding a concern template makes for an implied condition
+local function implied_finding(t, condition, drug, input)
+  local f = {}
+  for k, v in pairs(t) do
+    if type(v) == "table" then
+      f[k] = {}
+      for i, x in ipairs(v) do f[k][i] = x end
+    else
+      f[k] = v
+    end
+  end
+  f.matched, f.field, f.input, f.match, f.via = condition, "medications", input, "implied", drug
+  return f
+end
+
+-- Conditions implied by the medicines a patient takes (a drug's
+-- `implies`): each condition once, in medication order, and only when the
+-- record does not already name it.
+local function add_implied(s, result, medications)
+  local named, by_input = {}, {}
+  local function note(id, field, input)
+    named[id] = true
+    if field == "medications" and s.entries[id].implies then
+      by_input[input] = by_input[input] or {}
+      table.insert(by_input[input], id)
+    end
+  end
+  for _, f in ipairs(result.findings) do note(f.matched, f.field, f.input) end
+  for _, x in ipairs(result.recognized) do note(x.id, x.field, x.input) end
+  local added, evidence = false, {}
+  for _, input in ipairs(medications or {}) do
+    for _, drug in ipairs(by_input[input] or {}) do
+      for _, c in ipairs(s.entries[drug].implies) do
+        if not named[c] then
+          named[c], evidence[drug .. "\0" .. input] = true, true
+          for _, t in ipairs(s.concerns[s.number[c]]) do
+            result.findings[#result.findings + 1] =
+              implied_finding(t, c, s.entries[drug].name, input)
+            added = true
+          end
+        end
+      end
+    end
+    by_input[input] = nil                  -- an input listed twice implies once
+  end
+  if not added then return end
+  sort_findings(result.findings)
+  -- a medicine that implied a finding is that finding's input, no longer
+  -- "recognised, no concern"
+  local kept = {}
+  for _, x in ipairs(result.recognized) do
+    if not evidence[x.id .. "\0" .. x.input] then kept[#kept + 1] = x end
+  end
+  result.recognized = kept
+end
+
+local function run(s, result, fields, medications)
   result.findings, result.unrecognized, result.recognized =
     s.index:screen(fields, schema.RANK)
+  add_implied(s, result, medications)
   for _, f in ipairs(result.findings) do
     result.counts[f.severity] = result.counts[f.severity] + 1
   end
@@ -248,7 +318,7 @@ function methods:screen(p)
   local result = new_result(s, "screening")
   result.patient = { id = clean.id, sex = clean.sex, age = clean.age,
     pregnant = clean.pregnant, breastfeeding = clean.breastfeeding }
-  return run(s, result, fields)
+  return run(s, result, fields, clean.medications)
 end
 
 --- Checks symptoms reported during therapy: a listed side effect is a

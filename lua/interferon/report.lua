@@ -122,6 +122,7 @@ local function match_note(f, quote)
   local note = f.match == "exact" and "" or (", " .. f.match)
   if f.match == "partial" and f.words then note = note .. ": " .. quote(f.words) end
   if f.history then note = note .. ", history" end
+  if f.match == "implied" and f.via then note = note .. " by " .. quote(f.via) end
   return note
 end
 

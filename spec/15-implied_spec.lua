@@ -1,0 +1,83 @@
+-- Conditions implied by medicines (issue 12): a drug's `implies` raises
+-- the condition's concern with match "implied" and the medicine as `via`,
+-- once per condition, only when the record does not already name it.  On a
+-- small made-up knowledge base, so that the mechanism is tested apart from
+-- the bundled data.
+local interferon = require("interferon")
+
+local kb = assert(interferon.load({ "spec/fixtures/implied_kb.yaml" }, { bundled = false }))
+
+local function rows(r)
+  local out = {}
+  for _, f in ipairs(r.findings) do
+    out[#out + 1] = table.concat({ f.id, f.match, f.input, f.via or "-" }, " | ")
+  end
+  return out
+end
+
+describe("implied conditions", function()
+  it("raise the condition's concern, with the medicine as the evidence", function()
+    local r = assert(kb:screen({ medications = { "Glandex 50 mg" } }))
+    assert.same({ "condition.gland | implied | Glandex 50 mg | glandol" }, rows(r))
+    assert.same({}, r.recognized)          -- the medicine is the finding's input
+    assert.equals("moderate", r.findings[1].severity)
+    assert.equals("condition.gland", r.findings[1].matched)
+    assert.same({ "reference.test" }, r.findings[1].sources)
+    assert.same({ critical = 0, high = 0, moderate = 1, low = 0, info = 0, recognized = 0 },
+      r.counts)
+    -- with the condition named, the medicine is recognised and implies nothing
+    r = assert(kb:screen({ conditions = { "gland disease" }, medications = { "Glandex 50 mg" } }))
+    assert.same({ "drug.glandol" }, { r.recognized[1].id })
+  end)
+
+  it("once per condition, however many medicines imply it", function()
+    local r = assert(kb:screen({ medications = { "glandol", "glandomycin", "glandol" } }))
+    assert.same({ "condition.gland | implied | glandol | glandol",
+      "condition.other | implied | glandomycin | glandomycin",
+      "drug_class.watch | exact | glandomycin | -" }, rows(r))
+  end)
+
+  it("not when the record names the condition, in any form", function()
+    for _, cond in ipairs({ "gland disease", "gland trouble", "hx of gland disease" }) do
+      local r = assert(kb:screen({ conditions = { cond }, medications = { "glandol" } }))
+      local ids = {}
+      for _, f in ipairs(r.findings) do ids[#ids + 1] = f.id .. " " .. f.match end
+      assert.equals(1, #ids, cond)
+      assert.is_nil(ids[1]:find("implied"), cond)
+    end
+  end)
+
+  it("never from a medicine that implies nothing, nor from a denied one", function()
+    assert.same({}, rows(assert(kb:screen({ medications = { "plainol" } }))))
+    assert.same({}, rows(assert(kb:screen({ medications = { "allergic to glandol" } }))))
+  end)
+
+  it("refuses an 'implies' that is not a condition with a concern", function()
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write([[
+format: interferon-kb/1
+entries:
+  - id: drug.bad
+    kind: drug
+    name: "badol"
+    implies: [drug.glandol]
+    sources: [reference.test]
+]])
+    f:close()
+    local got, err = interferon.load({ "spec/fixtures/implied_kb.yaml", path }, { bundled = false })
+    os.remove(path)
+    assert.is_nil(got)
+    assert.equals(path .. ":3:5: 'implies' of 'drug.bad' names 'drug.glandol', which is not a " ..
+      "condition with a concern", err)
+  end)
+
+  it("shows in every report as implied by the medicine", function()
+    local r = assert(kb:screen({ medications = { "Glandex" } }))
+    local text = interferon.report(r, "text", { kb = kb }):gsub("%s+", " ")
+    assert.truthy(text:find('-> condition.gland, implied by "glandol"]', 1, true))
+    assert.truthy(interferon.report(r, "markdown", { kb = kb }):find("implied by", 1, true))
+    assert.truthy(interferon.report(r, "html", { kb = kb }):find("implied by", 1, true))
+    assert.truthy(interferon.report(r, "json", { kb = kb }):find('"via":"glandol"', 1, true))
+  end)
+end)
