@@ -38,7 +38,24 @@ typedef struct Word {
   int claim;            /* FREE, CLAIM_* */
   int hit;              /* its hit, when CLAIM_HIT */
   unsigned ctx;         /* bits (1 << CTX_*) of its context phrase */
+  unsigned kind;        /* WORD_* bits, from the word lists */
 } Word;
+
+/* what the word lists say of a word, found once per word */
+enum { WORD_FILLER = 1, WORD_SALT = 2, WORD_NOISE = 4 };
+
+/* a number, or a dose, form, salt or filler word: says nothing of what
+** the term names */
+static unsigned word_kind(const char *s, size_t n) {
+  unsigned kind = 0;
+  size_t k;
+  for (k = 0; k < n && s[k] >= '0' && s[k] <= '9'; k++) {}
+  if (words_in(WL_FILLER, s, n)) kind |= WORD_FILLER;
+  if (words_in(WL_SALT, s, n) || words_in(WL_CATION, s, n)) kind |= WORD_SALT;
+  if (k == n || kind || words_in(WL_DOSE, s, n) || words_in(WL_FORM, s, n))
+    kind |= WORD_NOISE;
+  return kind;
+}
 
 typedef struct Reader {
   const Index *ix;
@@ -80,6 +97,7 @@ static int add_piece(Reader *r, const char *s, size_t n, int mode, int seg) {
       w->at = a;
       w->len = i - a;
       w->seg = seg;
+      w->kind = word_kind(p->text + a, i - a);
     }
     a = i + 1;
   }
@@ -109,9 +127,11 @@ static void read_pieces(Reader *r, const char *s, size_t n, int mode) {
 /* whether the words from I on spell PHRASE, all free and in one piece;
 ** the number of words, or 0 */
 static int spells(const Reader *r, int i, const char *phrase) {
-  size_t pl = strlen(phrase), words = 1, k;
+  size_t pl, words = 1, k;
   const Word *w = &r->w[i];
   const char *t = r->p->text;
+  if (t[w->at] != phrase[0]) return 0;        /* most rules, at once */
+  pl = strlen(phrase);
   for (k = 0; k < pl; k++) words += phrase[k] == ' ';
   if ((size_t)i + words > (size_t)r->nw) return 0;
   if (w->at + pl > r->p->len || memcmp(t + w->at, phrase, pl) != 0) return 0;
@@ -140,7 +160,7 @@ static void claim_context(Reader *r, int before) {
     unsigned bits = 0;
     const ContextRule *c;
     for (c = context_rules; c->kind != 0; c++) {
-      if (before_names(c) != before) continue;
+      if (r->p->text[r->w[i].at] != c->phrase[0] || before_names(c) != before) continue;
       k = spells(r, i, c->phrase);
       if (k > best) { best = k; bits = 0; }
       if (k > 0 && k == best) bits |= 1u << c->kind;
@@ -153,21 +173,9 @@ static void claim_context(Reader *r, int before) {
   }
 }
 
-static int is_filler(const Word *w, const char *t) {
-  return words_in(WL_FILLER, t + w->at, w->len);
-}
-
-/* a word that says nothing of what the term names: a number, a dose,
-** form, salt or filler word */
-static int is_noise(const Word *w, const char *t) {
-  const char *s = t + w->at;
-  size_t k;
-  for (k = 0; k < w->len && s[k] >= '0' && s[k] <= '9'; k++) {}
-  if (k == w->len) return 1;
-  return is_filler(w, t) || words_in(WL_DOSE, s, w->len) ||
-         words_in(WL_FORM, s, w->len) || words_in(WL_SALT, s, w->len) ||
-         words_in(WL_CATION, s, w->len);
-}
+static int is_filler(const Word *w) { return (w->kind & WORD_FILLER) != 0; }
+static int is_noise(const Word *w) { return (w->kind & WORD_NOISE) != 0; }
+static int is_salt(const Word *w) { return (w->kind & WORD_SALT) != 0; }
 
 /* claims a run of W words from I as a hit on ENTRY (one hit per entry) */
 static void claim_run(Reader *r, int i, int w, long term) {
@@ -200,10 +208,6 @@ static int is_context(const char *s, size_t n) {
   return 0;
 }
 
-static int is_salt(const Word *w, const char *t) {
-  return words_in(WL_SALT, t + w->at, w->len) || words_in(WL_CATION, t + w->at, w->len);
-}
-
 /* Finds the runs of words that name an entry, longest first.  A run of
 ** fillers names nothing, and a run of salts ("potassium") names nothing
 ** when the term has other words ("losartan potassium"). */
@@ -211,7 +215,7 @@ static void claim_runs(Reader *r, uint32_t kinds, int modes) {
   int w, i, k, content = 0;
   int longest = r->ix->max_words < (size_t)r->nw ? (int)r->ix->max_words : r->nw;
   const char *t = r->p->text;
-  for (i = 0; i < r->nw; i++) content += !is_noise(&r->w[i], t);
+  for (i = 0; i < r->nw; i++) content += !is_noise(&r->w[i]);
   for (w = longest; w >= 1; w--) {
     for (i = 0; i + w <= r->nw; i++) {
       size_t len = r->w[i + w - 1].at + r->w[i + w - 1].len - r->w[i].at;
@@ -219,8 +223,8 @@ static void claim_runs(Reader *r, uint32_t kinds, int modes) {
       long term;
       for (k = 0; k < w && usable; k++) {
         usable = r->w[i + k].claim == FREE && r->w[i + k].seg == r->w[i].seg;
-        fillers += is_filler(&r->w[i + k], t);
-        salts += is_salt(&r->w[i + k], t);
+        fillers += is_filler(&r->w[i + k]);
+        salts += is_salt(&r->w[i + k]);
       }
       if (!usable || fillers == w || (salts == w && content > 0)) continue;
       term = index_find(r->ix, t + r->w[i].at, len, kinds, modes);
@@ -238,7 +242,7 @@ static void claim_runs_without_fillers(Reader *r, uint32_t kinds, int modes) {
   const char *t = r->p->text;
   char buf[PHRASE_MAX + 1];
   for (i = 0; i < r->nw; i++)
-    if (r->w[i].claim == FREE && !is_filler(&r->w[i], t)) idx[n++] = i;
+    if (r->w[i].claim == FREE && !is_filler(&r->w[i])) idx[n++] = i;
   longest = r->ix->max_words < (size_t)n ? (int)r->ix->max_words : n;
   for (w = longest; w >= 2; w--) {
     for (i = 0; i + w <= n; i++) {
@@ -334,7 +338,7 @@ static void collect_rest(Reader *r) {
   int i;
   for (i = 0; i < r->nw; i++) {
     const Word *w = &r->w[i];
-    if (!(w->claim == CLAIM_BLOCK || (w->claim == FREE && !is_noise(w, p->text))))
+    if (!(w->claim == CLAIM_BLOCK || (w->claim == FREE && !is_noise(w))))
       continue;
     if (len > 0) p->rest[len++] = ' ';
     memcpy(p->rest + len, p->text + w->at, w->len);

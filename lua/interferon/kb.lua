@@ -226,16 +226,20 @@ end
 -- `implies`): each condition once, in medication order, and only when the
 -- record does not already name it.
 local function add_implied(s, result, medications)
-  local named, by_input = {}, {}
+  local by_input
   local function note(id, field, input)
-    named[id] = true
-    if field == "medications" and s.entries[id].implies then
+    if field == "medications" and s.implying[id] then
+      by_input = by_input or {}
       by_input[input] = by_input[input] or {}
       table.insert(by_input[input], id)
     end
   end
   for _, f in ipairs(result.findings) do note(f.matched, f.field, f.input) end
   for _, x in ipairs(result.recognized) do note(x.id, x.field, x.input) end
+  if not by_input then return end           -- most patients: nothing implies
+  local named = {}
+  for _, f in ipairs(result.findings) do named[f.matched] = true end
+  for _, x in ipairs(result.recognized) do named[x.id] = true end
   local added, evidence = false, {}
   for _, input in ipairs(medications or {}) do
     for _, drug in ipairs(by_input[input] or {}) do
@@ -376,10 +380,11 @@ local VIEW_MT = {
 function KB.new(files)
   local s, err = compile.files(files)
   if not s then return nil, err end
-  s.frozen, s.flags = {}, {}
+  s.frozen, s.flags, s.implying = {}, {}, {}
   local refs = {}
   for i, id in ipairs(s.ids) do
     local e = s.entries[id]
+    if e.implies then s.implying[id] = true end
     s.frozen[id] = util.readonly(e)
     if e.kind == "reference" then refs[#refs + 1] = s.frozen[id] end
     if e.patient_flag then

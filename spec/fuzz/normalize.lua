@@ -1,7 +1,8 @@
 --- Fuzz harness: the normaliser (core.normalize, both modes) and the term
--- index (kb:lookup and kb:screen on every list field).  A normalised
--- term is at most 255 bytes of single-spaced words with no upper-case
--- ASCII, and normalising it again changes nothing.
+-- index and phrase reader (kb:lookup and kb:screen on every list field).
+-- A normalised term is at most 255 bytes of single-spaced words with no
+-- upper-case ASCII, and normalising it again changes nothing; every input
+-- is accounted for (a finding's, recognised, or unrecognised).
 local core = require("interferon.core")
 local interferon = require("interferon")
 
@@ -29,6 +30,14 @@ return function(text)
   if result then
     for _, u in ipairs(result.unrecognized) do
       if u.input ~= text then error("unrecognised input changed") end
+    end
+    -- every input accounted for: a finding's, recognised, or unrecognised
+    local seen = {}
+    for _, f in ipairs(result.findings) do seen[f.field] = true end
+    for _, x in ipairs(result.recognized) do seen[x.field] = true end
+    for _, u in ipairs(result.unrecognized) do seen[u.field] = true end
+    for _, field in ipairs({ "conditions", "medications", "supplements", "symptoms" }) do
+      if not seen[field] and text:find("%S") then error("input of " .. field .. " lost") end
     end
   end
 end
