@@ -229,3 +229,23 @@ describe("every input accounted for", function()
     assert.equals(#r.recognized, r.counts.recognized)
   end)
 end)
+
+describe("the command", function()
+  local command = require("spec.command")
+
+  it("fails on a critical statement after a negated one (issue 15, 2)", function()
+    for _, term in ipairs({ "not sleeping, wants to kill himself",
+      "denies depression, reports suicidal thoughts" }) do
+      local r = command.run({ "symptoms", "--fail-on", "critical", term })
+      assert.equals(1, r.status, term)
+      assert.truthy(r.out:find("CRITICAL", 1, true), term)
+    end
+    assert.equals(0, command.run({ "symptoms", "--fail-on", "critical", "denies SI" }).status)
+  end)
+
+  it("reads a long note to the statement inside it (issue 15, 4)", function()
+    local note = ("slept badly and felt tired, "):rep(12) .. "has suicidal thoughts"
+    local r = command.run({ "symptoms", "--fail-on", "critical", note })
+    assert.equals(1, r.status)
+  end)
+end)
