@@ -13,7 +13,6 @@
 #include "escape.h"
 #include "index.h"
 #include "normalize.h"
-#include "screen.h"
 
 #if defined(__GNUC__)
 #define IFN_EXPORT __attribute__((visibility("default")))
@@ -45,7 +44,6 @@ int luaopen_interferon_core(lua_State *L) {
   digest_open(L);
   normalize_open(L);
   index_open(L);
-  screen_open(L);
   escape_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");

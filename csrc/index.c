@@ -6,8 +6,9 @@
 ** approximate: an edit distance (optimal string alignment) within a
 ** length-aware threshold, found through a deletion index, so that the cost
 ** of a query grows with the query's length, not with the lexicon's size.
-** All memory comes from the Lua state's allocator and is owned by the
-** Index userdata (__gc frees it), so an error can never leak it.
+** All memory is userdata blocks in the index's user value (see below):
+** Lua's collector sees it and frees it with the index, so an error can
+** never leak it.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "index.h"
 #include "normalize.h"
 #include "phrase.h"
+#include "screen.h"
 #include "wordlists.h"
 
 #define APPROX_MAX_LEN 48     /* longer terms are matched exactly only */
@@ -635,18 +637,29 @@ static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
   lua_pop(L, 1);
 }
 
-/* core.index(specs) -> index: specs is an array of entry specs.  The term
-** table and the deletion index are built here, at once. */
+/* core.index(specs, tables) -> index: SPECS is an array of entry specs;
+** TABLES is { concerns =, ids =, names = }, by entry number, which
+** screening reads (kept in the index's user value beside its memory
+** blocks).  The term table and the deletion index are built here, at once. */
 static int core_index(lua_State *L) {
+  static const char *const keys[] = {"concerns", "ids", "names", NULL};
+  const char *const *k;
   Index *ix;
   int i, n, ud;
   luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
   ix = (Index *)ifn_newuserdata(L, sizeof(Index));
   memset(ix, 0, sizeof *ix);
   ud = lua_gettop(L);
   luaL_getmetatable(L, INDEX_MT);
   lua_setmetatable(L, ud);
-  lua_newtable(L);                            /* the blocks, and attach()'s */
+  lua_newtable(L);                            /* the blocks and the tables */
+  for (k = keys; *k != NULL; k++) {
+    lua_getfield(L, 2, *k);
+    luaL_argcheck(L, lua_istable(L, -1), 2, "tables of concerns, ids and names expected");
+    lua_setfield(L, -2, *k);
+  }
   ifn_setuservalue(L, ud);
   n = (int)ifn_rawlen(L, 1);
   for (i = 1; i <= n; i++) {
@@ -724,6 +737,7 @@ static int index_stats(lua_State *L) {
 
 static const luaL_Reg index_methods[] = {
   {"match", index_match_lua},
+  {"screen", screen_index},
   {"stats", index_stats},
   {NULL, NULL}
 };

@@ -370,7 +370,7 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
 /* index:screen(fields, ranks) -> findings, unrecognized, recognized: FIELDS is an
 ** array of { name =, kinds =, mode =, split =, items = { term... } } or
 ** { name =, entries = { entry... }, inputs = { value... } } */
-static int index_screen(lua_State *L) {
+int screen_index(lua_State *L) {
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
   Ctx c;
   int i, n;
@@ -405,33 +405,4 @@ static int index_screen(lua_State *L) {
   lua_pushvalue(L, c.unrec);
   lua_pushvalue(L, c.recog);
   return 3;
-}
-
-/* index:attach(tables): { concerns =, ids =, names = } for screening,
-** kept in the index's user value beside its memory blocks */
-static int index_attach(lua_State *L) {
-  static const char *const keys[] = {"concerns", "ids", "names", NULL};
-  const char *const *k;
-  luaL_checkudata(L, 1, INDEX_MT);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
-  ifn_getuservalue(L, 1);
-  for (k = keys; *k != NULL; k++) {
-    lua_getfield(L, 2, *k);
-    lua_setfield(L, 3, *k);
-  }
-  return 0;
-}
-
-static const luaL_Reg screen_methods[] = {
-  {"screen", index_screen},
-  {"attach", index_attach},
-  {NULL, NULL}
-};
-
-void screen_open(lua_State *L) {
-  luaL_getmetatable(L, INDEX_MT);
-  lua_getfield(L, -1, "__index");
-  ifn_setfuncs(L, screen_methods, 0);
-  lua_pop(L, 2);
 }

@@ -6,7 +6,8 @@
 
 #include "lua.h"
 
-/* adds the screen method to the index metatable */
-void screen_open(lua_State *L);
+/* index:screen(fields, ranks) -> findings, unrecognized, recognized: the
+** method the index class (index.c) registers */
+int screen_index(lua_State *L);
 
 #endif

@@ -290,8 +290,7 @@ function Build:finish()
   for _, e in pairs(self.entries) do
     if e.members then table.sort(e.members) end
   end
-  local index = core.index(specs)
-  index:attach({ concerns = concerns, ids = ids, names = names })
+  local index = core.index(specs, { concerns = concerns, ids = ids, names = names })
   return { entries = self.entries, ids = ids, number = number, index = index,
     concerns = concerns }
 end
