@@ -156,7 +156,7 @@ static void add_term_escape(luaL_Buffer *b, const unsigned char *s, size_t len) 
 ** visibly: control characters, bidirectional formatting characters and
 ** invalid UTF-8 bytes as backslash escapes (ESC is \x1b, U+202E is
 ** \u202e); text without them is returned unchanged.  KEEP_NEWLINES keeps
-** line feeds (a text of many lines). */
+** line feeds and tabs (a text of many lines). */
 static int core_term_escape(lua_State *L) {
   size_t n, i = 0;
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &n);
@@ -166,7 +166,7 @@ static int core_term_escape(lua_State *L) {
   while (i < n) {
     size_t len = utf8_seqlen(s + i, n - i);
     if (len == 0 || ((is_control(s + i, len) || is_bidi(s + i, len)) &&
-                     !(keep && s[i] == '\n')))
+                     !(keep && (s[i] == '\n' || s[i] == '\t'))))
       add_term_escape(&b, s + i, len);
     else
       luaL_addlstring(&b, (const char *)s + i, len);

@@ -293,7 +293,7 @@ entries:
     assert.equals("a\\x1b[31mb\\t\\n\\r\\x7f\\u0085\\u202e\\u2066\\u061c\\u200f\\xff \226\128\148 \240\159\146\137",
       core.term_escape("a\27[31mb\t\n\r\127\194\133" .. RLO .. "\226\129\166\216\156\226\128\143\255 " ..
         "\226\128\148 \240\159\146\137"))
-    assert.equals("one\ntwo\\x1b", core.term_escape("one\ntwo\27", true))
+    assert.equals("one\n\ttwo\\x1b\\r", core.term_escape("one\n\ttwo\27\r", true))
     local plain = "Ativan 1 mg — café, 日本"
     assert.equals(plain, core.term_escape(plain))
   end)

@@ -641,7 +641,7 @@ function M.main(args)
     say(status.message)
     if status.hint then io.stderr:write(status.hint, "\n") end
   else
-    say("internal error: " .. status)
+    io.stderr:write("interferon: internal error: ", core.term_escape(status, true), "\n")
   end
   return 2
 end
