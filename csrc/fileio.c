@@ -12,7 +12,8 @@
 ** directory such as /dev is not writable by a normal user anyway.
 **
 ** core.same_file(a, b) compares two paths or descriptors by device and
-** inode, so that a report never overwrites the file it was made from.
+** inode, so that a report never overwrites the file it was made from;
+** core.file_type(a) says what A is.
 **
 ** core.catch_signals() makes SIGTERM and SIGHUP remove the temporary
 ** file before the process dies of the signal, and SIGINT remove it, say
@@ -142,6 +143,27 @@ static int core_same_file(lua_State *L) {
   int same = stat_arg(L, 1, &a) == 0 && stat_arg(L, 2, &b) == 0 &&
              a.st_dev == b.st_dev && a.st_ino == b.st_ino;
   lua_pushboolean(L, same);
+  return 1;
+}
+
+/* core.file_type(path | fd) -> "file", "directory", "link" (never: stat
+** follows links), "character device", "block device", "fifo", "socket"
+** or "other" | nil, message */
+static int core_file_type(lua_State *L) {
+  struct stat st;
+  const char *type = "other";
+  if (stat_arg(L, 1, &st) != 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, strerror(errno));
+    return 2;
+  }
+  if (S_ISREG(st.st_mode)) type = "file";
+  else if (S_ISDIR(st.st_mode)) type = "directory";
+  else if (S_ISCHR(st.st_mode)) type = "character device";
+  else if (S_ISBLK(st.st_mode)) type = "block device";
+  else if (S_ISFIFO(st.st_mode)) type = "fifo";
+  else if (S_ISSOCK(st.st_mode)) type = "socket";
+  lua_pushstring(L, type);
   return 1;
 }
 
@@ -312,6 +334,7 @@ static const luaL_Reg output_meta[] = {
 static const luaL_Reg fileio_funcs[] = {
   {"output", core_output},
   {"same_file", core_same_file},
+  {"file_type", core_file_type},
   {"catch_signals", core_catch_signals},
   {NULL, NULL}
 };

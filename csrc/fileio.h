@@ -9,8 +9,8 @@
 
 #include "lua.h"
 
-/* registers core.output, core.same_file and core.catch_signals in the
-** table at the top of the stack */
+/* registers core.output, core.same_file, core.file_type and
+** core.catch_signals in the table at the top of the stack */
 void fileio_open(lua_State *L);
 
 #endif

@@ -72,6 +72,9 @@ describe("--output", function()
           "overwrite it\n"):format(input) }, { r.status, r.out, r.err })
       end
       assert.equals("id: A\nmedications: [Xanax]\n", command.slurp(input))
+      -- a device is written in place, not replaced: no clash
+      r = sh(("{ %ssymptoms --output /dev/null - < /dev/null; }"):format(CLI))
+      assert.same({ 0, "", "" }, { r.status, r.out, r.err })
     end)
 
     it("core.same_file compares paths and descriptors by device and inode", function()
@@ -85,6 +88,9 @@ describe("--output", function()
         "io.write(tostring(c.same_file(0, arg[1])), ' ', tostring(c.same_file(0, 'README.md')))\n", ".lua")
       local r = sh(("%s %s %s < %s"):format(command.lua, q(script), q(a), q(a)))
       assert.same({ 0, "true false" }, { r.status, r.out })
+      assert.same({ "file", "directory", "character device" },
+        { core.file_type(a), core.file_type("spec"), core.file_type("/dev/null") })
+      assert.same({ nil, "No such file or directory" }, { core.file_type(a .. ".missing") })
     end)
   end)
 

@@ -253,10 +253,12 @@ end
 
 -- Refuses an --output that is one of the files the run reads (an input
 -- FILE, standard input, a --kb file), compared by device and inode: the
--- report would replace it.  INPUTS: the paths read, "-" for standard input.
+-- report would replace it.  A device or pipe is written in place, not
+-- replaced (stdin and --output may both be /dev/null or a terminal).
+-- INPUTS: the paths read, "-" for standard input.
 local function check_output(opts, inputs)
   local path = opts.output
-  if not path then return end
+  if not path or core.file_type(path) ~= "file" then return end
   local function clash(what)
     fail(("--output '%s' is %s: the report would overwrite it"):format(path, what))
   end
