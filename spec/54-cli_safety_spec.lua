@@ -332,8 +332,23 @@ entries:
     -- the knowledge base's own http(s) sources are explicit links
     md = interferon.report(assert(interferon.screen({ medications = { "Xanax" } })), "markdown")
     assert.matches("\n%- [%w\\_]+: [^\n]+ <https?://[^%s>]+>\n", md)
+    -- CDS Hooks details are Markdown too: every URL there is in a code span
     local cards = interferon.report(assert(interferon.screen(patient)), "cds-hooks")
-    assert.truthy(cards:find("- medications: see `http://evil.example/x_y`\\\\|z (the part", 1, true))
+    assert.truthy(cards:find("see `http://evil.example/x_y`\\\\|z", 1, true))
+    local seen = 0
+    for _, card in ipairs(core.decode(cards, "cards")[1].cards) do
+      for _, link in ipairs({ "http://evil.example/x_y", "www.evil.example", "me@evil.example" }) do
+        local at = 1
+        while true do
+          at = card.detail:find(link, at, true)
+          if not at then break end
+          assert.equals("`", card.detail:sub(at - 1, at - 1), card.detail)
+          assert.equals("`", card.detail:sub(at + #link, at + #link), card.detail)
+          seen, at = seen + 1, at + 1
+        end
+      end
+    end
+    assert.is_true(seen >= 3, "seen " .. seen)
   end)
 
   it("writes only known severities as HTML classes", function()
