@@ -11,6 +11,7 @@
 #include "decode.h"
 #include "digest.h"
 #include "escape.h"
+#include "fileio.h"
 #include "index.h"
 #include "normalize.h"
 
@@ -45,6 +46,7 @@ int luaopen_interferon_core(lua_State *L) {
   normalize_open(L);
   index_open(L);
   escape_open(L);
+  fileio_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

@@ -6,8 +6,10 @@
 ** (so that colour escapes go only where a person reads them).
 **
 ** Input strings may hold anything: invalid UTF-8 becomes U+FFFD, control
-** bytes are escaped (JSON) or replaced (HTML, text), so that output is
-** always valid JSON or valid UTF-8 and input never becomes markup.
+** and bidirectional formatting characters are escaped (JSON, the
+** command's terminal lines) or replaced (HTML, text), so that output is
+** always valid JSON or valid UTF-8, input never becomes markup and never
+** reorders or recolours what a reader sees.
 */
 #define _POSIX_C_SOURCE 200112L
 
@@ -60,15 +62,34 @@ static int is_control(const unsigned char *s, size_t len) {
   return len == 2 && s[0] == 0xC2 && s[1] < 0xA0;
 }
 
+/* a bidirectional formatting character at S (LEN bytes): U+061C, U+200E,
+** U+200F, U+202A-U+202E, U+2066-U+2069.  They reorder the text around
+** them on screen ("Trojan Source"), so that what a reader sees is not
+** what the data says. */
+static int is_bidi(const unsigned char *s, size_t len) {
+  if (len == 2) return s[0] == 0xD8 && s[1] == 0x9C;
+  if (len != 3 || s[0] != 0xE2) return 0;
+  if (s[1] == 0x80)
+    return s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE);
+  return s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9;
+}
+
+/* the code point of the well-formed 2- or 3-byte sequence at S */
+static unsigned code_point(const unsigned char *s, size_t len) {
+  if (len == 2) return (unsigned)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+  return (unsigned)(s[0] & 0x0F) << 12 | (unsigned)(s[1] & 0x3F) << 6 |
+         (s[2] & 0x3F);
+}
+
 /* ---------------------------------------------------------------------
 ** HTML and plain text
 */
 
 /* adds the character of LEN bytes at S (LEN 0: an invalid byte) to B,
-** a control character or an invalid byte as U+FFFD; returns the bytes
-** consumed */
+** a control or bidirectional formatting character or an invalid byte as
+** U+FFFD; returns the bytes consumed */
 static size_t add_clean(luaL_Buffer *b, const unsigned char *s, size_t len) {
-  if (len == 0 || is_control(s, len))
+  if (len == 0 || is_control(s, len) || is_bidi(s, len))
     luaL_addstring(b, replacement);
   else
     luaL_addlstring(b, (const char *)s, len);
@@ -76,7 +97,8 @@ static size_t add_clean(luaL_Buffer *b, const unsigned char *s, size_t len) {
 }
 
 /* core.html_escape(s) -> s with & < > " ' as character references,
-** control characters and invalid UTF-8 as U+FFFD (tab and newline kept) */
+** control and bidirectional formatting characters and invalid UTF-8 as
+** U+FFFD (tab and newline kept) */
 static int core_html_escape(lua_State *L) {
   size_t n, i = 0;
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &n);
@@ -99,14 +121,57 @@ static int core_html_escape(lua_State *L) {
   return 1;
 }
 
-/* core.text_clean(s) -> s with every control character (newlines too)
-** and every invalid UTF-8 byte as U+FFFD: safe to print on a terminal */
+/* core.text_clean(s) -> s with every control character (newlines too),
+** bidirectional formatting character and invalid UTF-8 byte as U+FFFD:
+** safe to print on a terminal */
 static int core_text_clean(lua_State *L) {
   size_t n, i = 0;
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &n);
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   while (i < n) i += add_clean(&b, s + i, utf8_seqlen(s + i, n - i));
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* adds the escape of the character of LEN bytes at S (LEN 0: an invalid
+** byte) to B: \t \n \r, \xHH for other C0 controls, DEL and invalid
+** bytes, \uHHHH for C1 controls and bidirectional formatting characters */
+static void add_term_escape(luaL_Buffer *b, const unsigned char *s, size_t len) {
+  char tmp[8];
+  if (len == 1 && s[0] == '\t') luaL_addstring(b, "\\t");
+  else if (len == 1 && s[0] == '\n') luaL_addstring(b, "\\n");
+  else if (len == 1 && s[0] == '\r') luaL_addstring(b, "\\r");
+  else if (len <= 1) {
+    snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned)s[0]);
+    luaL_addstring(b, tmp);
+  } else {
+    snprintf(tmp, sizeof tmp, "\\u%04x", code_point(s, len));
+    luaL_addstring(b, tmp);
+  }
+}
+
+/* core.term_escape(s [, keep_newlines]) -> s for a terminal, with what
+** could move the cursor, change colours or reorder the line shown
+** visibly: control characters, bidirectional formatting characters and
+** invalid UTF-8 bytes as backslash escapes (ESC is \x1b, U+202E is
+** \u202e); text without them is returned unchanged.  KEEP_NEWLINES keeps
+** line feeds and tabs (a text of many lines). */
+static int core_term_escape(lua_State *L) {
+  size_t n, i = 0;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &n);
+  int keep = lua_toboolean(L, 2);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  while (i < n) {
+    size_t len = utf8_seqlen(s + i, n - i);
+    if (len == 0 || ((is_control(s + i, len) || is_bidi(s + i, len)) &&
+                     !(keep && (s[i] == '\n' || s[i] == '\t'))))
+      add_term_escape(&b, s + i, len);
+    else
+      luaL_addlstring(&b, (const char *)s + i, len);
+    i += len ? len : 1;
+  }
   luaL_pushresult(&b);
   return 1;
 }
@@ -150,8 +215,9 @@ static void json_add(lua_State *L, Json *j, const char *s, size_t n) {
 
 static void json_value(lua_State *L, Json *j, int idx, int depth);
 
-/* a JSON string: escapes quotes, backslashes and control characters;
-** invalid UTF-8 becomes \ufffd */
+/* a JSON string: escapes quotes, backslashes, control characters (C0 and
+** C1) and bidirectional formatting characters; invalid UTF-8 becomes
+** \ufffd */
 static void json_string(lua_State *L, Json *j, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
@@ -168,7 +234,10 @@ static void json_string(lua_State *L, Json *j, const char *str, size_t n) {
     out += run - i;
     if ((i = run) >= n) break;
     len = utf8_seqlen(s + i, n - i);
-    if (len > 1) {
+    if (len > 1 && (is_control(s + i, len) || is_bidi(s + i, len))) {
+      snprintf(out, 7, "\\u%04x", code_point(s + i, len));
+      out += 6;                  /* C1 controls and bidi formatting: visible */
+    } else if (len > 1) {
       memcpy(out, s + i, len);
       out += len;
     } else if (len == 0) {
@@ -415,6 +484,7 @@ static const luaL_Reg escape_funcs[] = {
   {"json_encode", core_json_encode},
   {"html_escape", core_html_escape},
   {"text_clean", core_text_clean},
+  {"term_escape", core_term_escape},
   {"isatty", core_isatty},
   {NULL, NULL}
 };

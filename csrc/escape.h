@@ -7,8 +7,8 @@
 
 #include "lua.h"
 
-/* registers core.json_encode, core.html_escape, core.text_clean and
-** core.isatty in the table at the top of the stack */
+/* registers core.json_encode, core.html_escape, core.text_clean,
+** core.term_escape and core.isatty in the table at the top of the stack */
 void escape_open(lua_State *L);
 
 #endif

@@ -13,6 +13,12 @@ local util = require("interferon.util")
 local M = {}
 
 local PROGRESS_EVERY = 1000   -- records between progress lines (TTY only)
+local MAX_INPUT = 64 * 1024 * 1024   -- bytes read whole: a FHIR Bundle, symptoms -
+local CHUNK = 65536
+
+-- whether this file runs as the command (signal handlers are the
+-- process's: a library required by a busted run must not install them)
+local as_command = false
 
 local USAGE = [[
 usage: interferon screen [REPORT OPTIONS] [--kb FILE]... FILE...|-
@@ -157,14 +163,28 @@ for k, v in pairs(OPTIONS.symptoms) do OPTIONS.screen[k] = v end
 -- the run: output streams and failures
 -- ------------------------------------------------------------------------
 
--- a usage or input failure, carried by error() to main
+-- a usage or input failure, carried by error() to main; HINT is printed
+-- as it is, MESSAGE (which may quote input) escaped for the terminal
 local Failure = {}
-local function fail(message) error(setmetatable({ message = message }, Failure), 0) end
+local function fail(message, hint)
+  error(setmetatable({ message = message, hint = hint }, Failure), 0)
+end
 
-local function say(message) io.stderr:write("interferon: ", message, "\n") end
+-- a line on standard error: control and bidirectional formatting
+-- characters from the data shown escaped (\x1b), never acted on
+local function say(message)
+  io.stderr:write("interferon: ", core.term_escape(message), "\n")
+end
+
+-- data on standard output, one line: escaped as say() does
+local function put(...)
+  local parts = { ... }
+  for i, s in ipairs(parts) do parts[i] = core.term_escape(s) end
+  io.stdout:write(table.concat(parts), "\n")
+end
 
 local function usage_error(command, message)
-  fail(("%s\nTry 'interferon %s--help'."):format(message, command and command .. " " or ""))
+  fail(message, ("Try 'interferon %s--help'."):format(command and command .. " " or ""))
 end
 
 -- Parses ARGS (from index FIRST) for COMMAND: returns options and operands.
@@ -210,31 +230,67 @@ local function load_kb(opts)
   return kb
 end
 
--- Where the report goes: standard output, or FILE through a temporary file
--- in the same directory, renamed over FILE only when the report is whole.
+-- Where the report goes: standard output, or FILE (core.output: a
+-- regular file through a temporary file in the same directory, renamed
+-- over FILE only when the report is whole; a device, pipe or standard
+-- output written in place).
 local function open_output(path)
   if not path then
     return { file = io.stdout, tty = core.isatty(1), commit = function() return true end,
       abort = function() end }
   end
-  local tmp = ("%s.%s.tmp"):format(path, tostring({}):match("0x(%x+)") or "part")
-  local f, err = io.open(tmp, "wb")
-  if not f then fail(("%s:1:1: cannot write file: %s"):format(path, err:gsub("^.-: ", ""))) end
+  local f, err = core.output(path, { signals = as_command })
+  if not f then fail(("%s:1:1: cannot write file: %s"):format(path, err)) end
   local out = { file = f, tty = false }
   function out.commit()
-    local ok, werr = f:close()
-    if ok then ok, werr = os.rename(tmp, path) end
-    if not ok then
-      os.remove(tmp)
-      return nil, ("%s:1:1: cannot write file: %s"):format(path, tostring(werr))
-    end
+    local ok, werr = f:commit()
+    if not ok then return nil, ("%s:1:1: cannot write file: %s"):format(path, werr) end
     return true
   end
-  function out.abort()
-    pcall(f.close, f)
-    os.remove(tmp)
-  end
+  function out.abort() f:abort() end
   return out
+end
+
+-- Refuses an --output that is one of the files the run reads (an input
+-- FILE, standard input, a --kb file), compared by device and inode: the
+-- report would replace it.  A device or pipe is written in place, not
+-- replaced (stdin and --output may both be /dev/null or a terminal).
+-- INPUTS: the paths read, "-" for standard input.
+local function check_output(opts, inputs)
+  local path = opts.output
+  if not path or core.file_type(path) ~= "file" then return end
+  local function clash(what)
+    fail(("--output '%s' is %s: the report would overwrite it"):format(path, what))
+  end
+  for _, input in ipairs(inputs) do
+    if input == "-" then
+      if core.same_file(path, 0) then clash("standard input") end
+    elseif core.same_file(path, input) then
+      clash(("the input file '%s'"):format(input))
+    end
+  end
+  for _, kb in ipairs(opts.kb) do
+    if core.same_file(path, kb) then clash(("the knowledge-base file '%s'"):format(kb)) end
+  end
+end
+
+-- All of F (named NAME in messages), read in chunks and refused as soon as
+-- it passes MAX_INPUT bytes: nil, message for that or a read error.
+local function read_limited(f, name)
+  local parts, n = {}, 0
+  while true do
+    local chunk, err = f:read(CHUNK)
+    if not chunk then
+      if err then return nil, ("%s:1:1: cannot read file: %s"):format(name, err) end
+      return table.concat(parts)
+    end
+    n = n + #chunk
+    if n > MAX_INPUT then
+      return nil, ("%s:1:1: input of more than %d bytes is larger than the limit of %d")
+        :format(name, MAX_INPUT, MAX_INPUT)
+    end
+    parts[#parts + 1] = chunk
+  end
 end
 
 local function write(out, s)
@@ -327,12 +383,12 @@ local function screen_fhir(t, path)
   local name = path == "-" and "<stdin>" or path
   local f, err = io.stdin, nil
   if path ~= "-" then f, err = io.open(path, "rb") end
-  local text = f and f:read("*a")
-  if f and f ~= io.stdin then f:close() end
-  if not text then
-    return tally_error(t, ("%s:1:1: cannot read file: %s"):format(name,
-      (tostring(err):gsub("^.-: ", ""))), { source = name, record = 0 })
+  local text
+  if f then text, err = read_limited(f, name) else
+    err = ("%s:1:1: cannot read file: %s"):format(name, (tostring(err):gsub("^.-: ", "")))
   end
+  if f and f ~= io.stdin then f:close() end
+  if not text then return tally_error(t, err, { source = name, record = 0 }) end
   local meta = { source = name, record = 1 }
   local p, ferr = interferon.from_fhir(text, { name = name })
   if not p then return tally_error(t, ferr, meta) end
@@ -362,6 +418,8 @@ local function run_reporting(command, opts, operands, body)
     usage_error(command, ("'%s' needs at least one %s"):format(command,
       command == "screen" and "file (or - for standard input)" or "symptom"))
   end
+  check_output(opts, command == "screen" and operands or
+    ((#operands == 1 and operands[1] == "-") and operands or {}))
   local kb = load_kb(opts)
   local out = open_output(opts.output)
   local t = new_tally(kb, opts, out, format)
@@ -381,7 +439,7 @@ local function cmd_screen(opts, operands)
     local input = opts.input or "yaml"
     if input ~= "yaml" and input ~= "fhir" then
       usage_error("screen", ("unknown input format '%s' (the input formats are fhir, yaml)")
-        :format(core.text_clean(input)))
+        :format(input))
     end
     for _, path in ipairs(operands) do
       if input == "fhir" then screen_fhir(t, path) else screen_file(t, path) end
@@ -390,10 +448,14 @@ local function cmd_screen(opts, operands)
   end)
 end
 
+-- the symptoms: the operands, or (-) one a line of standard input, read
+-- in chunks up to MAX_INPUT bytes; nil, message past that
 local function read_symptoms(operands)
   if #operands == 1 and operands[1] == "-" then
+    local text, err = read_limited(io.stdin, "<stdin>")
+    if not text then return nil, err end
     local list = {}
-    for line in io.stdin:lines() do
+    for line in text:gmatch("[^\n]+") do
       local term = line:match("^%s*(.-)%s*$")
       if term ~= "" then list[#list + 1] = term end
     end
@@ -404,7 +466,9 @@ end
 
 local function cmd_symptoms(opts, operands)
   return run_reporting("symptoms", opts, operands, function(t)
-    local result, err = t.kb:check_symptoms(read_symptoms(operands))
+    local list, err = read_symptoms(operands)
+    local result
+    if list then result, err = t.kb:check_symptoms(list) end
     if not result then
       tally_error(t, err)
     else
@@ -432,19 +496,19 @@ local function cmd_lookup(opts, operands)
   local entry, how = kb:lookup(term)
   if not entry then
     local names = {}
-    for i, s in ipairs(how) do names[i] = "'" .. core.text_clean(s) .. "'" end
-    fail(("no entry matches '%s'%s"):format(core.text_clean(term),
+    for i, s in ipairs(how) do names[i] = "'" .. s .. "'" end
+    fail(("no entry matches '%s'%s"):format(term,
       #names > 0 and (" (did you mean " .. table.concat(names, ", ") .. "?)") or ""))
   end
-  io.stdout:write(("%s  %s  (%s match)\n"):format(entry.id, entry.name, how))
+  put(("%s  %s  (%s match)"):format(entry.id, entry.name, how))
   return 0
 end
 
 local function cmd_explain(opts, operands)
   local id = one_operand("explain", operands, "id")
   local text, err = load_kb(opts):explain(id)
-  if not text then fail(core.text_clean(err)) end
-  io.stdout:write(text, "\n")
+  if not text then fail(err) end
+  io.stdout:write(core.term_escape(text, true), "\n")
   return 0
 end
 
@@ -460,13 +524,13 @@ local function cmd_list(opts, operands)
     return 0
   end
   if not schema.KIND_BIT[kind] then
-    fail(("unknown kind '%s'%s; the kinds are %s"):format(core.text_clean(kind),
+    fail(("unknown kind '%s'%s; the kinds are %s"):format(kind,
       util.did_you_mean(kind, schema.KINDS), table.concat(schema.KINDS, ", ")))
   end
   local entries, w = kb:list(kind), 0
   for _, e in ipairs(entries) do w = math.max(w, #e.id) end
   for _, e in ipairs(entries) do
-    io.stdout:write(e.id, (" "):rep(w - #e.id + 2), e.name, "\n")
+    put(e.id, (" "):rep(w - #e.id + 2), e.name)
   end
   return 0
 end
@@ -495,7 +559,7 @@ local function validate_patients(path)
       say(err)
     end
   end
-  io.stdout:write(("%s: %d record%s, %d error%s\n"):format(name, records,
+  put(("%s: %d record%s, %d error%s"):format(name, records,
     records == 1 and "" or "s", errors, errors == 1 and "" or "s"))
   return errors == 0
 end
@@ -510,7 +574,7 @@ local function cmd_validate(opts, operands)
       files[#files + 1] = path
       local kb, err = interferon.load(files)
       if kb then
-        io.stdout:write(("%s: knowledge base %s, valid\n"):format(path, kb.version))
+        put(("%s: knowledge base %s, valid"):format(path, kb.version))
       else
         ok = false
         say(err)
@@ -544,7 +608,7 @@ local function run(args)
     return 0
   end
   if not COMMANDS[command] then
-    usage_error(nil, ("unknown command '%s'%s"):format(core.text_clean(command),
+    usage_error(nil, ("unknown command '%s'%s"):format(command,
       util.did_you_mean(command, COMMANDS)))
   end
   local opts, operands = parse(command, args, 2)
@@ -577,14 +641,17 @@ function M.main(args)
   if ok then return status end
   if getmetatable(status) == Failure then
     say(status.message)
+    if status.hint then io.stderr:write(status.hint, "\n") end
   else
-    say("internal error: " .. status)
+    io.stderr:write("interferon: internal error: ", core.term_escape(status, true), "\n")
   end
   return 2
 end
 
 -- run as a script (not required as a module): exit with main's status
 if not pcall(debug.getlocal, 4, 1) then
+  as_command = true
+  core.catch_signals()
   os.exit(M.main(arg))
 end
 

@@ -40,10 +40,30 @@ local function read_file(path)
     return nil, ("%s:1:1: cannot read file: %s"):format(path,
       tostring(err):gsub("^" .. path:gsub("%p", "%%%0") .. ": ", ""))
   end
-  local text, rerr = f:read("*a")
+  -- in chunks, stopping past core.decode's 64 MiB limit: a pipe or a
+  -- device such as /dev/zero is never read to its end
+  local parts, n, limit = {}, 0, 64 * 1024 * 1024
+  local size = f:seek("end")
+  if size and size > limit then                -- a regular file: its size is known
+    f:close()
+    return nil, ("%s:1:1: input of %d bytes is larger than the limit of %d")
+      :format(path, size, limit)
+  end
+  f:seek("set")
+  repeat
+    local chunk, rerr = f:read(65536)
+    if rerr then
+      f:close()
+      return nil, ("%s:1:1: cannot read file: %s"):format(path, tostring(rerr))
+    end
+    parts[#parts + 1], n = chunk, n + (chunk and #chunk or 0)
+  until not chunk or n > limit
   f:close()
-  if not text then return nil, ("%s:1:1: cannot read file: %s"):format(path, tostring(rerr)) end
-  return text
+  if n > limit then
+    return nil, ("%s:1:1: input of more than %d bytes is larger than the limit of %d")
+      :format(path, limit, limit)
+  end
+  return table.concat(parts)
 end
 
 --- Loads a knowledge base: the bundled one, then each file of FILES on top

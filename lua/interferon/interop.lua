@@ -63,10 +63,47 @@ function interop.truncate(s, max)
   return s
 end
 
--- input as Markdown text: never markup
-local function md(v)
-  return (show(v):gsub("[&<>]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" })
+-- whether RUN (text without space, '|' or '`') is one that a Markdown
+-- renderer with autolinks (GFM, markdown-it's linkify, commonmark-java,
+-- markdig) could make a link of: a scheme and '//', 'www.', an e-mail
+-- address, 'mailto:', 'tel:' or 'xmpp:'.  Backslash escapes and entities
+-- do not stop every one of them: some link the text once it is decoded.
+local function linkish(run)
+  local l = run:lower()
+  return l:find("%a[%w+.-]*://") or l:find("%f[%w]www%.") or l:find("[%w._+-]@[%w_-]+%.%w") or
+    l:find("%f[%w]mailto:") or l:find("%f[%w]tel:") or l:find("%f[%w]xmpp:")
+end
+
+--- S as Markdown text: ESCAPE (a function of a string) applied to it,
+-- except that a run of it that could become a link goes into a code span
+-- instead, where no renderer makes a link and nothing is markup.
+-- @tparam string s cleaned text (core.text_clean)
+-- @tparam function escape the escape for the rest
+-- @treturn string
+function interop.md_text(s, escape)
+  if not (s:find("[:@]") or s:find("[wW][wW][wW]%.")) then return escape(s) end
+  local out, pos = {}, 1
+  for first, run, last in s:gmatch("()([^%s|`]+)()") do
+    out[#out + 1] = escape(s:sub(pos, first - 1))
+    out[#out + 1] = linkish(run) and ("`" .. run .. "`") or escape(run)
+    pos = last
+  end
+  out[#out + 1] = escape(s:sub(pos))
+  return table.concat(out)
+end
+
+local function md_escape(s)
+  return (s:gsub("[&<>]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" })
     :gsub("[\\`*_%[%]|~#!]", "\\%0"))
+end
+
+-- input as Markdown text: never markup, never a link
+local function md(v) return interop.md_text(show(v), md_escape) end
+
+--- Whether URL may go into a link field (a FHIR `reference`, a Markdown
+-- link): http and https only, no space or angle bracket.
+function interop.web_url(url)
+  return type(url) == "string" and url:find("^[hH][tT][tT][pP][sS]?://[^%s<>\"]+$") ~= nil
 end
 
 -- a hex digest as a UUID: version 8 (RFC 9562, custom: here SHA-256)
@@ -144,7 +181,7 @@ local function source_lines(kb, sources)
   for _, id in ipairs(sources or {}) do
     local cite, url = citation(kb, id)
     local line = "- " .. md(cite)
-    if url and url:match("^https?://[^%s<>]+$") then line = line .. " <" .. url .. ">" end
+    if interop.web_url(url) then line = line .. " <" .. url .. ">" end
     out[#out + 1] = line
   end
   return out
@@ -282,7 +319,7 @@ local function detected_issue(result, kb, f)
   if f.action then di.mitigation = { { action = { text = show(f.action) } } } end
   for _, id in ipairs(f.sources or {}) do
     local _, url = citation(kb, id)
-    if url and url:match("^%a[%w+.-]*:%S+$") then
+    if interop.web_url(url) then                -- never javascript: or data:
       di.reference = url
       break
     end

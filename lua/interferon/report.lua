@@ -157,15 +157,20 @@ local function cited_sources(result)
   return list
 end
 
--- a reference as one line of text, from KB when it has the entry
-local function citation(kb, id)
+-- a reference as one line of text, from KB when it has the entry, and
+-- its URL apart
+local function citation_parts(kb, id)
   local r = kb and kb:get(id)
-  if not r then return id end
+  if not r then return id, nil end
   local cite = r.title or r.name
   if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
   if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-  if r.url then cite = cite .. " " .. r.url end
-  return cite
+  return cite, r.url
+end
+
+local function citation(kb, id)
+  local cite, url = citation_parts(kb, id)
+  return url and (cite .. " " .. url) or cite
 end
 
 -- ------------------------------------------------------------------------
@@ -178,13 +183,13 @@ local LABEL = 10       -- the severity column
 
 local function paint(opts, key, s)
   if not opts.color then return s end
-  return ("\27[%sm%s\27[0m"):format(COLORS[key], s)
+  return ("\27[%sm%s\27[0m"):format(COLORS[key] or COLORS.unknown, s)
 end
 
 local function text_quote(v) return "\"" .. show(v) .. "\"" end
 
 local function text_finding(out, f, opts)
-  local label = pad(f.severity:upper(), LABEL)
+  local label = pad(show(f.severity):upper(), LABEL)
   local match = match_note(f, text_quote)
   out[#out + 1] = paint(opts, f.severity, label) .. wrap(("%s  [%s: \"%s\" -> %s%s]")
     :format(show(f.title), show(f.field), show(f.input), show(f.matched), match),
@@ -232,11 +237,21 @@ end
 -- markdown
 -- ------------------------------------------------------------------------
 
--- input as Markdown text: never markup, never a table break
-local function md(v)
-  return (show(v):gsub("[\\`*_%[%]|~<>&#!]", {
+local function md_escape(s)
+  return (s:gsub("[\\`*_%[%]|~<>&#!]", {
     ["<"] = "&lt;", [">"] = "&gt;", ["&"] = "&amp;",
   }):gsub("[\\`*_%[%]|~#!]", "\\%0"))
+end
+
+-- input as Markdown text: never markup, never a table break, never a link
+-- (what a renderer would link goes into a code span: interop.md_text)
+local function md(v) return interop.md_text(show(v), md_escape) end
+
+-- a reference's citation in Markdown: an http(s) URL as an explicit link
+local function md_citation(kb, id)
+  local cite, url = citation_parts(kb, id)
+  if interop.web_url(url) then return md(cite) .. " <" .. url .. ">" end
+  return url and (md(cite) .. " " .. md(url)) or md(cite)
 end
 
 local function md_quote(v) return "\"" .. md(v) .. "\"" end
@@ -291,7 +306,7 @@ local function markdown_body(result, opts, meta)
     out[#out + 1] = "## Sources"
     out[#out + 1] = ""
     for _, id in ipairs(sources) do
-      out[#out + 1] = ("- %s: %s"):format(md(short_source(id)), md(citation(opts.kb, id)))
+      out[#out + 1] = ("- %s: %s"):format(md(short_source(id)), md_citation(opts.kb, id))
     end
     out[#out + 1] = ""
   end
@@ -387,8 +402,14 @@ code { font-size: 9pt; word-break: break-all; }
 
 local HTML_FOOT = "</body>\n</html>\n"
 
+-- the badge classes the style sheet has: any other (a severity a caller
+-- made up) is shown as unknown, never written into the attribute
+local BADGE = { critical = true, high = true, moderate = true, low = true, info = true,
+  unknown = true, review = true, clear = true }
+
 local function badge(class, text)
-  return ('<span class="badge %s">%s</span>'):format(class, h(text))
+  return ('<span class="badge %s">%s</span>'):format(BADGE[class] and class or "unknown",
+    hs(text))
 end
 
 local function html_facts(out, result, meta)
