@@ -81,3 +81,19 @@ entries:
     assert.truthy(interferon.report(r, "json", { kb = kb }):find('"via":"glandol"', 1, true))
   end)
 end)
+
+describe("implied conditions in CDS Hooks and FHIR", function()
+  it("carry the medicine as the evidence", function()
+    local r = assert(kb:screen({ medications = { "Glandex 50 mg", "plainol" } }))
+    local fhir = interferon.report(r, "fhir", { kb = kb })
+    assert.truthy(fhir:find('"evidence":[{"code":[{"text":"Implied by the medicine glandol ' ..
+      '(\\"Glandex 50 mg\\")"}]}]', 1, true))
+    assert.truthy(fhir:find('"code":"COND"', 1, true))
+    assert.truthy(fhir:find("Recognised, no interferon concern in this knowledge base: plainol.",
+      1, true))
+    local cds = interferon.report(r, "cds-hooks", { kb = kb })
+    assert.truthy(cds:find("implied by the medicine glandol", 1, true))
+    assert.truthy(cds:find('"summary":"Recognised, no interferon concern in this knowledge ' ..
+      'base: plainol"', 1, true))
+  end)
+end)

@@ -53,6 +53,12 @@ local function example_results()
     end
   end
   add("an unknown symptom", assert(kb:check_symptoms({ "purple toes" })))
+  add("terms read word by word", assert(kb:screen({ conditions = { "CML", "hx of depression",
+    "depression due to chronic pain", "denies diabetes", "family history of seizures" },
+    medications = { "allergic to lorazepam", "hydrocodone bitartrate 5 MG / acetaminophen 325 MG" } })))
+  local implied_kb = assert(interferon.load({ "spec/fixtures/implied_kb.yaml" }, { bundled = false }))
+  add("a condition implied by a medicine", assert(implied_kb:screen({
+    medications = { "Glandex 50 mg", "plainol" } })))
   return list
 end
 

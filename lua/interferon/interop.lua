@@ -149,10 +149,58 @@ end
 -- how the patient's term was matched, in words
 local function matched_text(kb, f)
   local name = name_of(kb, f.matched)
+  local text
   if f.match == "approximate" then
-    return ("matched approximately to %s: confirm this is what was meant"):format(name)
+    text = ("matched approximately to %s: confirm this is what was meant"):format(name)
+  elseif f.match == "partial" then
+    text = ("matched in part to %s, by the words \"%s\": the rest was not recognised")
+      :format(name, show(f.words or ""))
+  elseif f.match == "implied" then
+    text = ("read as evidence of %s, which the record does not name (implied by the medicine %s)")
+      :format(name, show(f.via or ""))
+  else
+    text = ("matched to %s (%s)"):format(name, f.match)
   end
-  return ("matched to %s (%s)"):format(name, f.match)
+  return f.history and (text .. ", as a past condition") or text
+end
+
+-- what a report says of a term it could not screen as it stands: not in
+-- the knowledge base, only partly recognised, or named but not the
+-- patient's own (denied, a relative's, an allergy, the past); QUOTE
+-- writes a piece of input for the format at hand
+local CONTEXT = {
+  negated = "denied: not screened as the patient's own",
+  family = "a relative's, not the patient's: not screened",
+  allergy = "an allergy: not screened as the substance itself",
+  history = "a past state, not a present one: not screened",
+}
+
+function interop.unrecognized_text(u, quote)
+  if u.context and CONTEXT[u.context] then
+    return ("%s is %s"):format(quote(u.input), CONTEXT[u.context])
+  end
+  if u.partial then
+    return ("%s is only partly recognised: %s is not in the knowledge base")
+      :format(quote(u.input), quote(u.term or u.input))
+  end
+  if u.term then
+    return ("%s: %s is not in the knowledge base"):format(quote(u.input), quote(u.term))
+  end
+  return ("%s is not in the knowledge base"):format(quote(u.input))
+end
+
+--- The recognised terms that raise no concern, in one line (ESC writes a
+-- piece of input for the format at hand), or nil when there are none.
+local RECOGNIZED = "Recognised, no interferon concern in this knowledge base: "
+function interop.recognized_text(result, esc)
+  local list = result.recognized
+  if type(list) ~= "table" or #list == 0 then return nil end
+  local parts = {}
+  for i, x in ipairs(list) do
+    parts[i] = x.name == x.input and esc(x.name) or
+      ("%s (%s)"):format(esc(x.name), esc(x.input))
+  end
+  return RECOGNIZED .. table.concat(parts, ", ")
 end
 
 local function is_flag(field) return FLAG_CODE[field] ~= nil end
@@ -226,6 +274,8 @@ local UNRECOGNIZED_ADVICE = {
     "care team.",
 }
 
+local function quoted_md(v) return "\"" .. md(v) .. "\"" end
+
 local function unrecognized_card(result)
   local list = result.unrecognized
   local terms, lines = {}, {}
@@ -233,7 +283,8 @@ local function unrecognized_card(result)
     terms[i] = show(u.input)
     local sugg = {}
     for j, s in ipairs(u.suggestions or {}) do sugg[j] = md(s) end
-    local term = (u.term and u.term ~= u.input) and (" (the part " .. md(u.term) .. ")") or ""
+    local term = (u.term or u.partial or u.context) and
+      (" (" .. interop.unrecognized_text(u, quoted_md) .. ")") or ""
     lines[i] = ("- %s: %s%s%s"):format(md(u.field), md(u.input), term,
       #sugg > 0 and (" \226\128\148 did you mean " .. table.concat(sugg, ", ") .. "?") or "")
   end
@@ -259,6 +310,11 @@ function interop.cds_hooks(result, opts)
     cards[#cards + 1] = finding_card(result, kb, g)
   end
   if #result.unrecognized > 0 then cards[#cards + 1] = unrecognized_card(result) end
+  local recognized = interop.recognized_text(result, md)
+  if recognized then
+    cards[#cards + 1] = { indicator = "info", detail = recognized .. "\n\n" .. footer(result),
+      summary = interop.truncate(interop.recognized_text(result, show), SUMMARY_MAX) }
+  end
   for _, c in ipairs(cards) do c.source = { label = label } end
   local base = core.sha256("cds-hooks\0", core.json_encode(cards), "\0",
     core.json_encode(result.patient or {}))
@@ -280,7 +336,7 @@ local function issue_code(kb, f)
   local e = kb and kb:get(f.id)
   if not flag and e and e.patient_flag then flag = FLAG_CODE[e.patient_flag] end
   if flag then return flag end
-  if f.field == "conditions" then return "COND" end
+  if f.field == "conditions" or f.match == "implied" then return "COND" end
   if f.field == "medications" or f.field == "supplements" then
     return f.matched:match("^supplement%.") and "NHP" or "DRG"
   end
@@ -313,6 +369,10 @@ local function detected_issue(result, kb, f)
   }
   if f.field == "symptoms" then
     di.evidence = { { code = { { text = show(f.input) } } } }
+  elseif f.match == "implied" then
+    di.evidence = { { code = { { text = ("Implied by the medicine %s (\"%s\")")
+      :format(show(f.via or ""), show(f.input)) } } } }
+    di.implicated = { { display = show(f.input) } }
   else
     di.implicated = { { display = show(f.input) } }
   end
@@ -343,11 +403,16 @@ local function outcome(result, meta)
   for _, u in ipairs(result.unrecognized) do
     local sugg = {}
     for j, s in ipairs(u.suggestions or {}) do sugg[j] = show(s) end
+    local what = (u.term or u.partial or u.context) and
+      interop.unrecognized_text(u, function(v) return "\"" .. show(v) .. "\"" end) or
+      ("\"%s\" is not in the knowledge base"):format(show(u.input))
     issues[#issues + 1] = { severity = "warning", code = "not-found",
-      diagnostics = ("%s: \"%s\" is not in the knowledge base and was not screened%s")
-        :format(show(u.field), show(u.input), #sugg > 0 and
+      diagnostics = ("%s: %s and was not screened%s")
+        :format(show(u.field), what, #sugg > 0 and
           (" (did you mean " .. table.concat(sugg, ", ") .. "?)") or "") }
   end
+  local recognized = interop.recognized_text(result, show)
+  if recognized then issues[#issues + 1] = info(recognized .. ".") end
   return { resourceType = "OperationOutcome", issue = issues }
 end
 

@@ -92,29 +92,8 @@ local function counts_line(result)
     table.concat(parts, ", "), #result.unrecognized)
 end
 
--- what the report says of a term it could not screen as it stands: not in
--- the knowledge base, only partly recognised, or named but not the
--- patient's own (denied, a relative's, an allergy, the past)
-local CONTEXT = {
-  negated = "denied: not screened as the patient's own",
-  family = "a relative's, not the patient's: not screened",
-  allergy = "an allergy: not screened as the substance itself",
-  history = "a past state, not a present one: not screened",
-}
-
-local function unrecognized_text(u, quote)
-  if u.context and CONTEXT[u.context] then
-    return ("%s is %s"):format(quote(u.input), CONTEXT[u.context])
-  end
-  if u.partial then
-    return ("%s is only partly recognised: %s is not in the knowledge base")
-      :format(quote(u.input), quote(u.term or u.input))
-  end
-  if u.term then
-    return ("%s: %s is not in the knowledge base"):format(quote(u.input), quote(u.term))
-  end
-  return ("%s is not in the knowledge base"):format(quote(u.input))
-end
+-- what the report says of a term it could not screen as it stands
+local unrecognized_text = interop.unrecognized_text
 
 -- how a finding's term matched, for the reader: "", ", approximate",
 -- ", partial: \"depression\"", ", history"
@@ -127,17 +106,7 @@ local function match_note(f, quote)
 end
 
 -- the recognised terms that raise nothing, in one line, or nil
-local RECOGNIZED = "Recognised, no interferon concern in this knowledge base: "
-local function recognized_text(result, esc)
-  local list = result.recognized
-  if type(list) ~= "table" or #list == 0 then return nil end
-  local parts = {}
-  for i, x in ipairs(list) do
-    parts[i] = x.name == x.input and esc(x.name) or
-      ("%s (%s)"):format(esc(x.name), esc(x.input))
-  end
-  return RECOGNIZED .. table.concat(parts, ", ")
-end
+local recognized_text = interop.recognized_text
 
 local function heading(result)
   return result.type == "symptoms" and "Interferon symptom check" or "Interferon screening"
