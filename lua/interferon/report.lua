@@ -108,6 +108,17 @@ end
 -- the recognised terms that raise nothing, in one line, or nil
 local recognized_text = interop.recognized_text
 
+-- what a report with no finding says instead of a bare "clear": nothing in
+-- this knowledge base was found, and, for a screening, the baseline checks
+-- the labels call for (from the KB's advice.baseline_checks, when it has it)
+local NOTHING_FOUND = "nothing found"
+local function nothing_found_text(result, kb)
+  if result.status ~= "clear" then return nil end
+  local advice = result.type ~= "symptoms" and kb and kb:get("advice.baseline_checks")
+  return "Nothing in this knowledge base was found; this is not a statement that " ..
+    "interferon is safe." .. (advice and advice.summary and (" " .. advice.summary) or "")
+end
+
 local function heading(result)
   return result.type == "symptoms" and "Interferon symptom check" or "Interferon screening"
 end
@@ -176,11 +187,14 @@ end
 local function text_body(result, opts, meta)
   local out = {}
   local status = result.status == "clear" and "clear" or "review"
-  out[1] = ("%s: %s"):format(heading(result), paint(opts, status, status:upper()))
+  local label = status == "clear" and NOTHING_FOUND or status
+  out[1] = ("%s: %s"):format(heading(result), paint(opts, status, label:upper()))
   if origin(meta) then out[#out + 1] = "Record:   " .. show(origin(meta)) end
   if result.type ~= "symptoms" then out[#out + 1] = "Patient:  " .. patient_line(result.patient) end
   out[#out + 1] = "Summary:  " .. counts_line(result)
   out[#out + 1] = ""
+  local nothing = nothing_found_text(result, opts.kb)
+  if nothing then out[#out + 1] = wrap(show(nothing), 78, "") end
   for _, f in ipairs(result.findings) do text_finding(out, f, opts) end
   for _, u in ipairs(result.unrecognized) do
     local sugg = {}
@@ -226,14 +240,19 @@ end
 local function md_quote(v) return "\"" .. md(v) .. "\"" end
 
 local function markdown_body(result, opts, meta)
-  local status = result.status == "clear" and "clear" or "review"
+  local status = result.status == "clear" and NOTHING_FOUND or "review"
   local out = { ("# %s: %s"):format(heading(result), status), "" }
+  local nothing = nothing_found_text(result, opts.kb)
   if origin(meta) then out[#out + 1] = "- Record: " .. md(origin(meta)) end
   if result.type ~= "symptoms" then
     out[#out + 1] = "- Patient: " .. md(patient_line(result.patient))
   end
   out[#out + 1] = "- Summary: " .. md(counts_line(result))
   out[#out + 1] = ""
+  if nothing then
+    out[#out + 1] = md(nothing)
+    out[#out + 1] = ""
+  end
   if #result.findings > 0 then
     out[#out + 1] = "## Findings"
     out[#out + 1] = ""
@@ -450,8 +469,11 @@ end
 local function html_body(result, opts, meta)
   local status = result.status == "clear" and "clear" or "review"
   local out = { '<section class="report">',
-    ("<h1>%s %s</h1>"):format(h(heading(result)), badge(status, status)) }
+    ("<h1>%s %s</h1>"):format(h(heading(result)),
+      badge(status, status == "clear" and NOTHING_FOUND or status)) }
   html_facts(out, result, meta)
+  local nothing = nothing_found_text(result, opts.kb)
+  if nothing then out[#out + 1] = '<p class="advice">' .. hs(nothing) .. "</p>" end
   html_findings(out, result)
   html_unrecognized(out, result)
   html_recognized(out, result)
