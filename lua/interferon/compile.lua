@@ -207,6 +207,13 @@ function Build:resolve()
           :format(c, id, util.did_you_mean(c, self.order)))
       end
     end
+    for i, c in ipairs(e.implies or {}) do
+      local target = self.entries[c]
+      if not target or target.kind ~= "condition" then
+        fail(o.items.implies[i] .. ("implied '%s' of '%s' is not a condition entry%s")
+          :format(c, id, util.did_you_mean(c, self.order)))
+      end
+    end
   end
 end
 

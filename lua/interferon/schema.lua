@@ -61,7 +61,7 @@ schema.KEYS = {
   sources = string_list, summary = string_value, synonyms = string_list,
   codes = string_list, severity = one_of(unpack(schema.SEVERITIES)),
   action = string_value, frequency = one_of("common", "less_common"),
-  class = string_list, patient_flag = one_of("pregnant", "breastfeeding"),
+  class = string_list, implies = string_list, patient_flag = one_of("pregnant", "breastfeeding"),
   type = one_of("vitamin", "mineral", "herbal", "other"),
   used_for_leukemia = boolean_value, usual = boolean_value,
   evidence = one_of("article", "label", "classification"),
@@ -96,7 +96,7 @@ schema.ALLOWED = {
   warning = keys(COMMON, CONCERN, { "codes" }),
   condition = keys(COMMON, CONCERN, { "codes", "patient_flag" }),
   drug_class = keys(COMMON, CONCERN, { "codes" }),
-  drug = keys(COMMON, CONCERN, { "codes", "class" }),
+  drug = keys(COMMON, CONCERN, { "codes", "class", "implies" }),
   supplement = keys(COMMON, { "type", "class" }),
   advice = keys(COMMON, CONCERN),
 }
@@ -104,14 +104,13 @@ schema.ALLOWED = {
 schema.REQUIRED = {
   reference = { "title" },
   side_effect = { "frequency" },
-  drug = { "class" },
   supplement = { "class" },
 }
 
 --- What an `extends:` entry may add or change.
 schema.EXTENDABLE = keys({ "synonyms", "codes", "sources", "class",
   "severity", "action", "note" })
-schema.LIST_KEYS = keys({ "synonyms", "codes", "sources", "class" })
+schema.LIST_KEYS = keys({ "synonyms", "codes", "sources", "class", "implies" })
 
 --- The kinds a `class` list may point to.
 schema.CLASS_KINDS = { drug_class = true, advice = true }
