@@ -191,6 +191,10 @@ end
 
 -- every source a reference, every class a drug class or advice
 function Build:resolve()
+  local conditions = {}
+  for _, id in ipairs(self.order) do
+    if self.entries[id].kind == "condition" then conditions[#conditions + 1] = id end
+  end
   for _, id in ipairs(self.order) do
     local e, o = self.entries[id], self.origin[id]
     for i, src in ipairs(e.sources) do
@@ -211,7 +215,7 @@ function Build:resolve()
       local target = self.entries[c]
       if not target or target.kind ~= "condition" then
         fail(o.items.implies[i] .. ("implied '%s' of '%s' is not a condition entry%s")
-          :format(c, id, util.did_you_mean(c, self.order)))
+          :format(c, id, util.did_you_mean(c, conditions)))
       end
     end
   end
