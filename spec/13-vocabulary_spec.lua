@@ -296,6 +296,32 @@ describe("the most prescribed US medicines", function()
   end)
 end)
 
+describe("RxNorm-style medication strings", function()
+  local kb = interferon.default()
+  local rows = dofile("spec/fixtures/rxnorm_strings.lua")
+
+  it("resolve to the right entry (>= 95%, no wrong match)", function()
+    assert.is_true(#rows >= 300, "only " .. #rows .. " strings")
+    local hits, misses, wrongs = 0, {}, {}
+    for _, r in ipairs(rows) do
+      local verdict, got = judge(kb, r[1], r[2])
+      if verdict == "hit" then
+        hits = hits + 1
+      elseif verdict == "wrong" then
+        wrongs[#wrongs + 1] = ("%q -> %s"):format(r[1], got)
+      else
+        misses[#misses + 1] = ("%q"):format(r[1])
+      end
+    end
+    if #misses > 0 or os.getenv("LEXICON_REPORT") then
+      io.stderr:write(("\nRxNorm strings: %d/%d resolved; misses: %s\n")
+        :format(hits, #rows, #misses > 0 and table.concat(misses, ", ") or "none"))
+    end
+    assert.same({}, wrongs)
+    assert.is_true(hits / #rows >= 0.95, ("%d/%d resolved"):format(hits, #rows))
+  end)
+end)
+
 describe("conditions implied by medicines", function()
   local kb = interferon.default()
   local rows = dofile("spec/fixtures/implies.lua")
