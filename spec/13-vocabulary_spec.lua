@@ -373,7 +373,8 @@ describe("conditions implied by medicines", function()
     local got, err = interferon.load({ site })
     os.remove(site)
     assert.is_nil(got)
-    assert.equal(site .. ":3:53: implied 'drug.metformin' of 'drug.x' is not a condition entry", err)
+    assert.equal(site .. ":3:5: 'implies' of 'drug.x' names 'drug.metformin', "
+      .. "which is not a condition with a concern", err)
   end)
 
   -- NEEDS THE LEAD'S SCREENING CODE (issue 12, implied findings): fails until

@@ -191,10 +191,6 @@ end
 
 -- every source a reference, every class a drug class or advice
 function Build:resolve()
-  local conditions = {}
-  for _, id in ipairs(self.order) do
-    if self.entries[id].kind == "condition" then conditions[#conditions + 1] = id end
-  end
   for _, id in ipairs(self.order) do
     local e, o = self.entries[id], self.origin[id]
     for i, src in ipairs(e.sources) do
@@ -204,18 +200,18 @@ function Build:resolve()
           :format(src, id, util.did_you_mean(src, self.order)))
       end
     end
+    for _, c in ipairs(e.implies or {}) do
+      local target = self.entries[c]
+      if not target or target.kind ~= "condition" or not target.severity then
+        fail(o.where .. ("'implies' of '%s' names '%s', which is not a condition with a concern%s")
+          :format(id, c, target and "" or util.did_you_mean(c, self.order)))
+      end
+    end
     for i, c in ipairs(e.class or {}) do
       local target = self.entries[c]
       if not target or not schema.CLASS_KINDS[target.kind] then
         fail(o.items.class[i] .. ("class '%s' of '%s' is not a drug_class or advice entry%s")
           :format(c, id, util.did_you_mean(c, self.order)))
-      end
-    end
-    for i, c in ipairs(e.implies or {}) do
-      local target = self.entries[c]
-      if not target or target.kind ~= "condition" then
-        fail(o.items.implies[i] .. ("implied '%s' of '%s' is not a condition entry%s")
-          :format(c, id, util.did_you_mean(c, conditions)))
       end
     end
   end

@@ -110,7 +110,7 @@ schema.REQUIRED = {
 --- What an `extends:` entry may add or change.
 schema.EXTENDABLE = keys({ "synonyms", "codes", "sources", "class",
   "severity", "action", "note" })
-schema.LIST_KEYS = keys({ "synonyms", "codes", "sources", "class", "implies" })
+schema.LIST_KEYS = keys({ "synonyms", "codes", "sources", "class" })
 
 --- The kinds a `class` list may point to.
 schema.CLASS_KINDS = { drug_class = true, advice = true }
