@@ -129,7 +129,7 @@ local EXPLICIT = {
     J05AP56 = { "drug.sofosbuvir_velpatasvir_voxilaprevir",
       "sofosbuvir, velpatasvir and voxilaprevir" },
     J01EE01 = { "drug.sulfamethoxazole_trimethoprim", "sulfamethoxazole and trimethoprim" },
-    A10BD02 = { "drug.sulfonylurea_metformin", "metformin and sulfonylureas" },
+    A10BD02 = { "drug.glyburide_metformin", "metformin and sulfonylureas" },
     N02CC51 = { "drug.sumatriptan_naproxen", "sumatriptan and naproxen" },
     H03AA05 = { "drug.thyroid_desiccated", "thyroid gland preparations" },
     R03AL06 = { "drug.tiotropium_olodaterol", "olodaterol and tiotropium bromide" },
