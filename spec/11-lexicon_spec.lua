@@ -26,7 +26,15 @@ local FIELDS = { "medications", "conditions", "supplements", "symptoms" }
 local function resolve(kb, field, input)
   local r = assert(kb:screen({ [field] = { input } }))
   local got = {}
-  for _, f in ipairs(r.findings) do got[f.matched] = f.match end
+  for _, f in ipairs(r.findings) do
+    if f.match == "implied" then                -- the medicine that implied it
+      local e, how = kb:lookup(f.input)
+      if e then got[e.id] = how end
+    else
+      got[f.matched] = f.match
+    end
+  end
+  for _, x in ipairs(r.recognized) do got[x.id] = x.match end
   if next(got) then return got, r end
   if #r.unrecognized > 0 then return nil, r end
   local e, how = kb:lookup(input)       -- recognised without a concern

@@ -45,6 +45,43 @@ local function wanted(r)
   return set
 end
 
+-- the WHO ATC names of the codes in data/ (spec/fixtures/atc_index.tsv),
+-- and the salt words a WHO name may carry (data/match/words.txt)
+local ATC, SALTS = {}, {}
+for l in io.lines("spec/fixtures/atc_index.tsv") do
+  local code, name = l:match("^(%w+)\t([^\t]+)")
+  if code then ATC[code] = name end
+end
+do
+  local section
+  for l in io.lines("data/match/words.txt") do
+    section = l:match("^%[(%w+)%]") or section
+    if (section == "salt" or section == "cation") and l:match("^%l+$") then SALTS[l] = true end
+  end
+end
+
+-- the ingredients a name lists ("a, b and c"), each without its salt words
+local function ingredients(name)
+  local out = {}
+  for part in (name:gsub(",", " and ") .. " and "):gmatch("%s*(.-)%s+and ") do
+    local words = {}
+    for w in norm(part):gmatch("%S+") do
+      if not SALTS[w] then words[#words + 1] = w end
+    end
+    if #words > 0 then out[#out + 1] = table.concat(words, " ") end
+  end
+  return out
+end
+
+-- whether every ingredient NAME lists is wanted
+local function all_wanted(want, name)
+  local parts = ingredients(name)
+  for _, p in ipairs(parts) do
+    if not want[p] then return false end
+  end
+  return #parts > 0
+end
+
 local function is_right(kb, cache, r, id)
   for _, ok in ipairs(r.ok or {}) do
     if ok == id then return true end
@@ -52,6 +89,15 @@ local function is_right(kb, cache, r, id)
   local want = wanted(r)
   for name in pairs(entry_names(kb, cache, id)) do
     if want[name] then return true end
+  end
+  -- a combination entry ("amoxicillin and clavulanate"), or an entry
+  -- named by its brand ("Flovent"), is right when every ingredient of its
+  -- name, or of the WHO name of one of its ATC codes, is wanted
+  local e = kb:get(id)
+  if not e then return false end
+  if all_wanted(want, e.name) then return true end
+  for _, code in interferon.ipairs(e.codes or {}) do
+    if ATC[code] and all_wanted(want, ATC[code]) then return true end
   end
   return false
 end
@@ -77,6 +123,9 @@ local function screen(kb, r)
     -- is not a claim about what the input is
     if f.match ~= "implied" and f.matched then
       got[f.matched] = got[f.matched] or f
+      n = n + 1
+    elseif f.match == "implied" and f.via then   -- the medicine itself
+      got[f.via] = got[f.via] or f
       n = n + 1
     end
   end

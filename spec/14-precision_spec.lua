@@ -28,16 +28,21 @@ end
 
 describe("every word accounted for", function()
   it("a salt or cation never stands for the drug it is a salt of", function()
-    for _, term in ipairs({ "losartan potassium 50 mg", "Penicillin V Potassium 250 MG Oral Tablet",
-      "rosuvastatin calcium 10 mg", "esomeprazole magnesium 40 MG Delayed Release Oral Capsule" }) do
-      local got = screen("medications", term)
-      for _, f in ipairs(got.findings) do
-        assert.is_nil(f:match("^supplement%."), term .. " -> " .. f)
-      end
-      assert.equals(1, #got.unrecognized, term)
-      local e = kb:lookup(term)
-      assert.is_true(e == nil or e.kind ~= "supplement", term)
+    for term, id in pairs({ ["losartan potassium 50 mg"] = "drug.losartan",
+      ["Penicillin V Potassium 250 MG Oral Tablet"] = "drug.penicillin_v",
+      ["rosuvastatin calcium 10 mg"] = "drug.rosuvastatin",
+      ["esomeprazole magnesium 40 MG Delayed Release Oral Capsule"] = "drug.esomeprazole" }) do
+      local got, r = screen("medications", term)
+      assert.same({}, got.findings, term)
+      assert.same({}, got.unrecognized, term)
+      assert.same({ id, "exact" }, { r.recognized[1].id, r.recognized[1].match }, term)
+      assert.equals(id, kb:lookup(term).id, term)
     end
+    -- a drug the knowledge base does not hold: listed, never the mineral
+    local got = screen("medications", "foobarstatin calcium 10 mg")
+    assert.same({}, got.findings)
+    assert.same({ { false, false, false } }, got.unrecognized)
+    assert.is_nil(kb:lookup("foobarstatin calcium 10 mg"))
   end)
 
   it("a salt named on its own is the mineral", function()
@@ -196,7 +201,13 @@ describe("EHR drug strings", function()
       "Injectable Suspension [Humulin]"
     local _, r = screen("medications", input)
     assert.equals(1, #r.unrecognized)          -- one input, listed once
-    for _, term in ipairs({ "Humulin 70/30", "albuterol 0.09 MG/ACTUAT Metered Dose Inhaler" }) do
+    for term, id in pairs({ ["Humulin 70/30"] = "drug.insulin_isophane_regular",
+      ["albuterol 0.09 MG/ACTUAT Metered Dose Inhaler"] = "drug.albuterol" }) do
+      _, r = screen("medications", term)
+      assert.same({}, r.unrecognized, term)
+      assert.equals(id, kb:lookup(term).id, term)
+    end
+    for _, term in ipairs({ "Foobarin 70/30", "foobarol 0.09 MG/ACTUAT Metered Dose Inhaler" }) do
       _, r = screen("medications", term)
       assert.equals(1, #r.unrecognized, term)
       assert.is_nil(r.unrecognized[1].term, term)   -- the whole input, not pieces
@@ -204,9 +215,9 @@ describe("EHR drug strings", function()
     _, r = screen("medications", "morphine 10 MG/ML Injectable Solution")
     assert.same({}, r.unrecognized)
     assert.equals("drug.morphine", r.findings[1].matched)
-    local got = screen("medications", "hydrocodone bitartrate 5 MG / acetaminophen 325 MG Oral Tablet")
+    local got = screen("medications", "hydrocodone bitartrate 5 MG / foobarol 325 MG Oral Tablet")
     assert.same({ "drug.hydrocodone exact" }, got.findings)
-    assert.same({ { "acetaminophen 325 MG Oral Tablet", true, false } }, got.unrecognized)
+    assert.same({ { "foobarol 325 MG Oral Tablet", true, false } }, got.unrecognized)
   end)
 end)
 

@@ -18,7 +18,7 @@ end
 describe("implied conditions", function()
   it("raise the condition's concern, with the medicine as the evidence", function()
     local r = assert(kb:screen({ medications = { "Glandex 50 mg" } }))
-    assert.same({ "condition.gland | implied | Glandex 50 mg | glandol" }, rows(r))
+    assert.same({ "condition.gland | implied | Glandex 50 mg | drug.glandol" }, rows(r))
     assert.same({}, r.recognized)          -- the medicine is the finding's input
     assert.equals("moderate", r.findings[1].severity)
     assert.equals("condition.gland", r.findings[1].matched)
@@ -32,8 +32,8 @@ describe("implied conditions", function()
 
   it("once per condition, however many medicines imply it", function()
     local r = assert(kb:screen({ medications = { "glandol", "glandomycin", "glandol" } }))
-    assert.same({ "condition.gland | implied | glandol | glandol",
-      "condition.other | implied | glandomycin | glandomycin",
+    assert.same({ "condition.gland | implied | glandol | drug.glandol",
+      "condition.other | implied | glandomycin | drug.glandomycin",
       "drug_class.watch | exact | glandomycin | -" }, rows(r))
   end)
 
@@ -75,10 +75,10 @@ entries:
   it("shows in every report as implied by the medicine", function()
     local r = assert(kb:screen({ medications = { "Glandex" } }))
     local text = interferon.report(r, "text", { kb = kb }):gsub("%s+", " ")
-    assert.truthy(text:find('-> condition.gland, implied by "glandol"]', 1, true))
+    assert.truthy(text:find('-> condition.gland, implied by "drug.glandol"]', 1, true))
     assert.truthy(interferon.report(r, "markdown", { kb = kb }):find("implied by", 1, true))
     assert.truthy(interferon.report(r, "html", { kb = kb }):find("implied by", 1, true))
-    assert.truthy(interferon.report(r, "json", { kb = kb }):find('"via":"glandol"', 1, true))
+    assert.truthy(interferon.report(r, "json", { kb = kb }):find('"via":"drug.glandol"', 1, true))
   end)
 end)
 

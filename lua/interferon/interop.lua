@@ -157,7 +157,7 @@ local function matched_text(kb, f)
       :format(name, show(f.words or ""))
   elseif f.match == "implied" then
     text = ("read as evidence of %s, which the record does not name (implied by the medicine %s)")
-      :format(name, show(f.via or ""))
+      :format(name, name_of(kb, f.via or ""))
   else
     text = ("matched to %s (%s)"):format(name, f.match)
   end
@@ -371,7 +371,7 @@ local function detected_issue(result, kb, f)
     di.evidence = { { code = { { text = show(f.input) } } } }
   elseif f.match == "implied" then
     di.evidence = { { code = { { text = ("Implied by the medicine %s (\"%s\")")
-      :format(show(f.via or ""), show(f.input)) } } } }
+      :format(name_of(kb, f.via or ""), show(f.input)) } } } }
     di.implicated = { { display = show(f.input) } }
   else
     di.implicated = { { display = show(f.input) } }

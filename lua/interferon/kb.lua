@@ -218,7 +218,7 @@ local function implied_finding(t, condition, drug, input)
       f[k] = v
     end
   end
-  f.matched, f.field, f.input, f.match, f.via = condition, "medications", input, "implied", drug
+  f.matched, f.field, f.input, f.match, f.via = condition, "medications", input, "implied", drug.id
   return f
 end
 
@@ -247,8 +247,7 @@ local function add_implied(s, result, medications)
         if not named[c] then
           named[c], evidence[drug .. "\0" .. input] = true, true
           for _, t in ipairs(s.concerns[s.number[c]]) do
-            result.findings[#result.findings + 1] =
-              implied_finding(t, c, s.entries[drug].name, input)
+            result.findings[#result.findings + 1] = implied_finding(t, c, s.entries[drug], input)
             added = true
           end
         end
