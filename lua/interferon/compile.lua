@@ -307,47 +307,56 @@ local function one_edit(a, b)
     a:byte(i + 1) == b:byte(i) and a:sub(i + 2) == b:sub(i + 2))
 end
 
--- calls FN with the key of S and of each string made by deleting one byte
-local function neighbourhood(s, fn)
-  local n, h, pw = #s, { [0] = 0 }, { [0] = 1 }
+-- fills KEYS with the key of S and of each string made by deleting one
+-- byte of it (H and PW are scratch); returns how many
+local function neighbourhood(s, keys, h, pw)
+  local n = #s
   for i = 1, n do
     h[i] = (h[i - 1] * HASH_BASE + s:byte(i)) % HASH_MOD
     pw[i] = pw[i - 1] * HASH_BASE % HASH_MOD
   end
-  fn(n * HASH_MOD + h[n])
+  keys[1] = n * HASH_MOD + h[n]
   for i = 1, n do                 -- s[1..i-1] .. s[i+1..n]
     local right = (h[n] - h[i] * pw[n - i]) % HASH_MOD
-    fn((n - 1) * HASH_MOD + (h[i - 1] * pw[n - i] + right) % HASH_MOD)
+    keys[i + 1] = (n - 1) * HASH_MOD + (h[i - 1] * pw[n - i] + right) % HASH_MOD
+  end
+  return n + 1
+end
+
+-- fails when U, a term met before T in a bucket, is a near miss of T
+function Build:near(t, u)
+  if u.id ~= t.id and u.mode == t.mode and u.file ~= t.file
+      and math.max(#t.text, #u.text) >= NEAR_MIN and one_edit(t.text, u.text) then
+    fail(self:at(t.seq) .. ("'%s' of '%s' is one edit from '%s' of '%s' (%s)")
+      :format(t.original, t.id, u.original, u.id, self:at(u.seq):sub(1, -3)))
   end
 end
 
 function Build:check_near(terms)
-  table.sort(terms, function(a, b) return a.seq < b.seq end)   -- load order
-  local buckets = {}      -- key -> { [file number] = { term, ... } }
+  table.sort(terms, function(a, b)         -- load order, plain first
+    if a.seq ~= b.seq then return a.seq < b.seq end
+    return a.mode > b.mode
+  end)
+  local buckets = {}      -- key -> the first term in it, or a list of them
+  local keys, h, pw = {}, { [0] = 0 }, { [0] = 1 }
   for _, t in ipairs(terms) do
-    local len, file = #t.text, self.item_file[t.seq]
-    if len >= NEAR_MIN - 1 and len <= NEAR_MAX then
-      neighbourhood(t.text, function(key)
-        local bucket = buckets[key]
-        if not bucket then
-          bucket = {}
-          buckets[key] = bucket
-        end
-        for f, list in pairs(bucket) do
-          if f ~= file then
-            for _, u in ipairs(list) do
-              if u.id ~= t.id and u.mode == t.mode and math.max(len, #u.text) >= NEAR_MIN
-                  and one_edit(t.text, u.text) then
-                fail(self:at(t.seq) .. ("'%s' of '%s' is one edit from '%s' of '%s' (%s)")
-                  :format(t.original, t.id, u.original, u.id, self:at(u.seq):sub(1, -3)))
-              end
-            end
+    if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
+      t.file = self.item_file[t.seq]
+      for k = 1, neighbourhood(t.text, keys, h, pw) do
+        local key = keys[k]
+        local b = buckets[key]
+        if b == nil then
+          buckets[key] = t
+        elseif b.text then            -- one term
+          if b ~= t then
+            self:near(t, b)
+            buckets[key] = { b, t }
           end
+        else
+          for i = 1, #b do self:near(t, b[i]) end
+          if b[#b] ~= t then b[#b + 1] = t end
         end
-        local list = bucket[file] or {}
-        bucket[file] = list
-        if list[#list] ~= t then list[#list + 1] = t end
-      end)
+      end
     end
   end
 end
