@@ -307,18 +307,21 @@ local function one_edit(a, b)
     a:byte(i + 1) == b:byte(i) and a:sub(i + 2) == b:sub(i + 2))
 end
 
+local POWER = { [0] = 1 }         -- HASH_BASE^i % HASH_MOD, a constant
+for i = 1, NEAR_MAX do POWER[i] = POWER[i - 1] * HASH_BASE % HASH_MOD end
+
 -- fills KEYS with the key of S and of each string made by deleting one
--- byte of it (H and PW are scratch); returns how many
-local function neighbourhood(s, keys, h, pw)
+-- byte of it (H is scratch); returns how many.  With h[i] the hash of
+-- s[1..i], deleting s[i] gives h[n] + (h[i-1] - h[i]) * BASE^(n-i).
+local function neighbourhood(s, keys, h)
   local n = #s
+  local bytes = { s:byte(1, n) }
+  for i = 1, n do h[i] = (h[i - 1] * HASH_BASE + bytes[i]) % HASH_MOD end
+  local full = h[n]
+  keys[1] = n * HASH_MOD + full
+  local base = (n - 1) * HASH_MOD
   for i = 1, n do
-    h[i] = (h[i - 1] * HASH_BASE + s:byte(i)) % HASH_MOD
-    pw[i] = pw[i - 1] * HASH_BASE % HASH_MOD
-  end
-  keys[1] = n * HASH_MOD + h[n]
-  for i = 1, n do                 -- s[1..i-1] .. s[i+1..n]
-    local right = (h[n] - h[i] * pw[n - i]) % HASH_MOD
-    keys[i + 1] = (n - 1) * HASH_MOD + (h[i - 1] * pw[n - i] + right) % HASH_MOD
+    keys[i + 1] = base + (full + (h[i - 1] - h[i]) * POWER[n - i]) % HASH_MOD
   end
   return n + 1
 end
@@ -338,11 +341,11 @@ function Build:check_near(terms)
     return a.mode > b.mode
   end)
   local buckets = {}      -- key -> the first term in it, or a list of them
-  local keys, h, pw = {}, { [0] = 0 }, { [0] = 1 }
+  local keys, h = {}, { [0] = 0 }
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
       t.file = self.item_file[t.seq]
-      for k = 1, neighbourhood(t.text, keys, h, pw) do
+      for k = 1, neighbourhood(t.text, keys, h) do
         local key = keys[k]
         local b = buckets[key]
         if b == nil then
