@@ -203,7 +203,7 @@ describe("a large overlay", function()
     local function word()
       local s = {}
       for k = 1, 40 do
-        x = (x * 1103515245 + 12345) % 2147483648
+        x = x * 16807 % 2147483647
         s[k] = string.char(97 + math.floor(x / 65536) % 26)
       end
       return table.concat(s)

@@ -10,11 +10,12 @@
 -- names and brands of ordinary length.
 local interferon = require("interferon")
 
--- a deterministic LCG (exact in doubles, so every Lua runs it)
+-- a deterministic generator (Park and Miller: exact in doubles, so every
+-- Lua runs it the same)
 local function rng(seed)
   local x = seed
   return function(n)
-    x = (x * 1103515245 + 12345) % 2147483648
+    x = x * 16807 % 2147483647
     return math.floor(x / 65536) % n + 1
   end
 end
