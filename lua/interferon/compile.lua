@@ -341,23 +341,24 @@ function Build:check_near(terms)
     return a.mode > b.mode
   end)
   local buckets = {}      -- key -> the first term in it, or a list of them
-  local keys, h = {}, { [0] = 0 }
+  local keys, h, last = {}, { [0] = 0 }, #self.names
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
       t.file = self.item_file[t.seq]
+      local keep = t.file < last    -- the last file's terms meet no later file
       for k = 1, neighbourhood(t.text, keys, h) do
         local key = keys[k]
         local b = buckets[key]
         if b == nil then
-          buckets[key] = t
+          if keep then buckets[key] = t end
         elseif b.text then            -- one term
           if b ~= t then
             self:near(t, b)
-            buckets[key] = { b, t }
+            if keep then buckets[key] = { b, t } end
           end
         else
           for i = 1, #b do self:near(t, b[i]) end
-          if b[#b] ~= t then b[#b + 1] = t end
+          if keep and b[#b] ~= t then b[#b + 1] = t end
         end
       end
     end
