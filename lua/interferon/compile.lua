@@ -251,6 +251,7 @@ end
 function Build:check_terms()
   local seen, list = {}, {}
   local function claim(text, mode, id, seq, original, at)
+    if not text then return end
     local key = mode .. ":" .. text
     local other = seen[key]
     if other and other ~= id then
