@@ -245,6 +245,11 @@ function Build:resolve()
   end
 end
 
+-- the modes a term's mode stands for: a medicine's term that normalises
+-- the same both ways is kept once, as "both"
+local MODES = { plain = { "plain" }, medication = { "medication" },
+  both = { "plain", "medication" } }
+
 -- Every term (name or synonym, normalised as the matcher sees it, plain
 -- and for medicines also as a medication) may resolve to one entry only.
 -- Returns the terms, { text, mode, id, seq, original }, for check_near.
@@ -252,12 +257,14 @@ function Build:check_terms()
   local seen, list = {}, {}
   local function claim(text, mode, id, seq, original, at)
     if not text then return end
-    local key = mode .. ":" .. text
-    local other = seen[key]
-    if other and other ~= id then
-      fail(self:at(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
+    for _, m in ipairs(MODES[mode]) do
+      local key = m .. ":" .. text
+      local other = seen[key]
+      if other and other ~= id then
+        fail(self:at(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
+      end
+      seen[key] = id
     end
-    seen[key] = id
     list[#list + 1] = { text = text, mode = mode, id = id, seq = seq, original = original }
   end
   for _, id in ipairs(self.order) do
@@ -273,10 +280,9 @@ function Build:check_terms()
         fail(self:at(at) .. ("'%s...' of '%s' is longer than %d bytes once normalised")
           :format(t:sub(1, 20), id, MAX_TERM))
       end
-      claim(plain, "plain", id, seqs[i], t, at)
-      if schema.MEDICATION_KINDS[e.kind] then
-        claim(core.normalize(t, "medication"), "medication", id, seqs[i], t, at)
-      end
+      local med = schema.MEDICATION_KINDS[e.kind] and core.normalize(t, "medication")
+      claim(plain, med == plain and "both" or "plain", id, seqs[i], t, at)
+      if med and med ~= plain then claim(med, "medication", id, seqs[i], t, at) end
     end
   end
   return list
@@ -329,7 +335,8 @@ end
 
 -- fails when U, a term met before T in a bucket, is a near miss of T
 function Build:near(t, u)
-  if u.id ~= t.id and u.mode == t.mode and u.file ~= t.file
+  if u.id ~= t.id and u.file ~= t.file
+      and (u.mode == t.mode or u.mode == "both" or t.mode == "both")
       and math.max(#t.text, #u.text) >= NEAR_MIN and one_edit(t.text, u.text) then
     fail(self:at(t.seq) .. ("'%s' of '%s' is one edit from '%s' of '%s' (%s)")
       :format(t.original, t.id, u.original, u.id, self:at(u.seq):sub(1, -3)))
@@ -337,16 +344,20 @@ function Build:near(t, u)
 end
 
 function Build:check_near(terms)
-  table.sort(terms, function(a, b)         -- load order, plain first
-    if a.seq ~= b.seq then return a.seq < b.seq end
-    return a.mode > b.mode
-  end)
-  local buckets = {}      -- key -> the first term in it, or a list of them
-  local keys, h, last = {}, { [0] = 0 }, #self.names
+  local last, by_file = #self.names, {}  -- file by file: near misses are between files
+  for f = 1, last do by_file[f] = {} end
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
       t.file = self.item_file[t.seq]
-      local keep = t.file < last    -- the last file's terms meet no later file
+      local list = by_file[t.file]
+      list[#list + 1] = t
+    end
+  end
+  local buckets = {}      -- key -> the first term in it, or a list of them
+  local keys, h = {}, { [0] = 0 }
+  for f = 1, last do
+    for _, t in ipairs(by_file[f]) do
+      local keep = f < last         -- the last file's terms meet no later file
       for k = 1, neighbourhood(t.text, keys, h) do
         local key = keys[k]
         local b = buckets[key]
