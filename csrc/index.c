@@ -250,21 +250,30 @@ static void deletions(const char *s, size_t n, deletion_fn fn, void *ctx) {
   }
 }
 
+/* The deletion index is built in two passes over the terms, with no
+** growing array and no global sort, so that its time and memory grow with
+** the number of deletions only (an overlay of 8,000 entries with long
+** synonyms, ~50 million deletions, once took a minute and gigabytes):
+** pass 1 counts the deletions of each radix bucket (the top bits of the
+** hash), pass 2 puts each in its bucket, and each bucket (about four
+** deletions) is then sorted and its repeated pairs dropped. */
 typedef struct BuildCtx {
-  lua_State *L;
-  int ud;               /* the index's stack slot */
-  Index *ix;
+  Deletion *dels;
+  uint32_t *next;       /* pass 1: count of each bucket; pass 2: next free slot */
+  size_t shift;         /* 64 - radix bits */
   uint32_t term;
 } BuildCtx;
 
-static void build_one(uint64_t hash, void *ctx) {
+static void count_one(uint64_t hash, void *ctx) {
   BuildCtx *b = (BuildCtx *)ctx;
-  Index *ix = b->ix;
-  ix_reserve(b->L, b->ud, "dels", (void **)&ix->dels, &ix->dels_cap, ix->ndels, 1,
-             sizeof(Deletion));
-  ix->dels[ix->ndels].hash = hash;
-  ix->dels[ix->ndels].term = b->term;
-  ix->ndels++;
+  b->next[hash >> b->shift]++;
+}
+
+static void place_one(uint64_t hash, void *ctx) {
+  BuildCtx *b = (BuildCtx *)ctx;
+  Deletion *d = &b->dels[b->next[hash >> b->shift]++];
+  d->hash = hash;
+  d->term = b->term;
 }
 
 static int deletion_cmp(const void *a, const void *b) {
@@ -273,40 +282,119 @@ static int deletion_cmp(const void *a, const void *b) {
   return x->term < y->term ? -1 : x->term > y->term;
 }
 
-/* the radix table: radix[b] is the first deletion whose hash has B in its
-** top radix_bits bits, so that a query searches one small bucket; about
-** four deletions a bucket */
-static void build_radix(lua_State *L, int ud, Index *ix) {
-  size_t bits = 4, nb, r = 0, b, cap = 0;
-  while (bits < 24 && ((size_t)1 << (bits + 2)) < ix->ndels) bits++;
-  nb = (size_t)1 << bits;
-  ix_reserve(L, ud, "radix", (void **)&ix->radix, &cap, 0, nb + 1, sizeof(uint32_t));
-  ix->radix_bits = bits;
-  for (b = 0; b <= nb; b++) {
-    while (r < ix->ndels && (ix->dels[r].hash >> (64 - bits)) < b) r++;
-    ix->radix[b] = (uint32_t)r;
+/* Stack: ... -- a new block of N items of SIZE bytes under KEY in the user
+** value of the index at UD, replacing the block there */
+static void *ix_block(lua_State *L, int ud, const char *key, size_t n, size_t size) {
+  void *q = lua_newuserdata(L, n > 0 ? n * size : 1);
+  ifn_getuservalue(L, ud);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, key);
+  lua_pop(L, 1);
+  return q;
+}
+
+/* whether term T has a place in the deletion index */
+static int has_deletions(const Term *t) {
+  return t->match != MATCH_CODE && t->len <= APPROX_MAX_LEN;
+}
+
+/* sorts DELS[LO..HI) by hash and term (a bucket: a few items, rarely many) */
+static void sort_bucket(Deletion *dels, size_t lo, size_t hi) {
+  size_t i, j;
+  if (hi - lo > 16) {
+    qsort(dels + lo, hi - lo, sizeof(Deletion), deletion_cmp);
+    return;
+  }
+  for (i = lo + 1; i < hi; i++) {
+    Deletion d = dels[i];
+    for (j = i; j > lo && deletion_cmp(&dels[j - 1], &d) > 0; j--) dels[j] = dels[j - 1];
+    dels[j] = d;
   }
 }
 
-/* builds the deletion index of every name and synonym */
+#define COARSE_BITS 12  /* buckets of the placing pass: their cursors stay in cache */
+
+/* Sorts coarse bucket C, DELS[LO..HI), by its fine bits (those of the
+** radix bits after COARSE_BITS) through SCRATCH, then each fine bucket by
+** hash and term; writes it back from *W on, without repeated pairs, and
+** sets the radix entries of its fine buckets. */
+static void sort_coarse(Index *ix, size_t c, size_t lo, size_t hi, size_t fbits,
+                        Deletion *scratch, size_t *w) {
+  size_t nf = (size_t)1 << fbits, f, r, start = 0;
+  size_t shift = 64 - ix->radix_bits;
+  uint32_t *radix = ix->radix + (c << fbits), sum = 0;
+  memset(radix, 0, nf * sizeof(uint32_t));
+  for (r = lo; r < hi; r++) radix[(ix->dels[r].hash >> shift) & (nf - 1)]++;
+  for (f = 0; f < nf; f++) {
+    uint32_t n = radix[f];
+    radix[f] = sum;
+    sum += n;
+  }
+  for (r = lo; r < hi; r++)
+    scratch[radix[(ix->dels[r].hash >> shift) & (nf - 1)]++] = ix->dels[r];
+  for (f = 0; f < nf; f++) {               /* radix[f] is now its end */
+    size_t end = radix[f], first = *w;
+    sort_bucket(scratch, start, end);
+    radix[f] = (uint32_t)first;
+    for (r = start; r < end; r++)          /* drop repeated pairs */
+      if (*w == first || deletion_cmp(&ix->dels[*w - 1], &scratch[r]) != 0)
+        ix->dels[(*w)++] = scratch[r];
+    start = end;
+  }
+}
+
+/* builds the deletion index of every name and synonym, and its radix
+** table: radix[b] is the first deletion whose hash has B in its top
+** radix_bits bits, so that a query searches one small bucket (about
+** four deletions) */
 static void build_deletions(lua_State *L, int ud, Index *ix) {
   BuildCtx b;
-  size_t t, w = 0, r;
-  b.L = L;
-  b.ud = ud;
-  b.ix = ix;
-  for (t = 0; t < ix->nterms; t++) {
-    const Term *term = &ix->terms[t];
-    if (term->match == MATCH_CODE || term->len > APPROX_MAX_LEN) continue;
-    b.term = (uint32_t)t;
-    deletions(ix->arena + term->text, term->len, build_one, &b);
+  uint32_t coarse[((size_t)1 << COARSE_BITS) + 1];
+  size_t t, total = 0, bits = 4, cbits, nc, i, w = 0, widest = 0, lo = 0;
+  Deletion *scratch;
+  for (t = 0; t < ix->nterms; t++) {      /* 1 + n + n(n-1)/2 each */
+    size_t n = ix->terms[t].len;
+    if (has_deletions(&ix->terms[t])) total += 1 + n + n * (n - 1) / 2;
   }
-  qsort(ix->dels, ix->ndels, sizeof(Deletion), deletion_cmp);
-  for (r = 0; r < ix->ndels; r++)           /* drop repeated pairs */
-    if (w == 0 || deletion_cmp(&ix->dels[w - 1], &ix->dels[r]) != 0)
-      ix->dels[w++] = ix->dels[r];
+  if (total >= 0xFFFFFFFFu || total > (size_t)-1 / sizeof(Deletion))
+    luaL_error(L, "too many names and synonyms to index (%d million deletions)",
+               (int)(total >> 20));
+  while (bits < 24 && ((size_t)1 << (bits + 2)) < total) bits++;
+  cbits = bits < COARSE_BITS ? bits : COARSE_BITS;
+  nc = (size_t)1 << cbits;
+  ix->radix = (uint32_t *)ix_block(L, ud, "radix", ((size_t)1 << bits) + 1, sizeof(uint32_t));
+  ix->dels = (Deletion *)ix_block(L, ud, "dels", total, sizeof(Deletion));
+  ix->dels_cap = total;
+  ix->radix_bits = bits;
+  memset(coarse, 0, sizeof coarse);
+  b.dels = ix->dels;
+  b.next = coarse;
+  b.shift = 64 - cbits;
+  for (t = 0; t < ix->nterms; t++)        /* pass 1: count */
+    if (has_deletions(&ix->terms[t]))
+      deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, count_one, &b);
+  for (i = 0; i < nc; i++) {              /* each coarse bucket's first slot */
+    uint32_t c = coarse[i];
+    coarse[i] = (uint32_t)w;
+    w += c;
+    if (c > widest) widest = c;
+  }
+  scratch = (Deletion *)ix_block(L, ud, "scratch", widest, sizeof(Deletion));
+  for (t = 0; t < ix->nterms; t++) {      /* pass 2: place */
+    b.term = (uint32_t)t;
+    if (has_deletions(&ix->terms[t]))
+      deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, place_one, &b);
+  }
+  for (i = 0, w = 0; i < nc; i++) {       /* coarse[i] is now its end */
+    sort_coarse(ix, i, lo, coarse[i], bits - cbits, scratch, &w);
+    lo = coarse[i];
+  }
+  ix->radix[(size_t)1 << bits] = (uint32_t)w;
   ix->ndels = w;
-  build_radix(L, ud, ix);
+  ifn_getuservalue(L, ud);                /* the scratch block is garbage now */
+  lua_pushnil(L);
+  lua_setfield(L, -2, "scratch");
+  lua_pop(L, 1);
 }
 
 /* ---------------------------------------------------------------------

@@ -68,18 +68,36 @@ function Build:check_value(e, key, kind)
   end
 end
 
--- records where each list item of entry E came from, for later messages
+-- Every name and list item is noted once, in load order: SEQ numbers it,
+-- and its file and position are kept as numbers, so that no message text
+-- is made unless a message is given (an 8,000-entry overlay has ~100,000).
+function Build:note(p)
+  local n = self.nitems + 1
+  self.nitems, self.item_file[n], self.item_pos[n] = n, self.fileno, p or false
+  return n
+end
+
+-- "FILE:LINE:COL: " of the item numbered SEQ
+function Build:at(seq)
+  return util.where(self.names[self.item_file[seq]], self.item_pos[seq] or nil)
+end
+
+-- records where entry E (defining or extending ID) and each of its list
+-- items came from, for later messages and checks
 function Build:note_origin(id, e)
-  local o = self.origin[id] or { items = {} }
-  self.origin[id] = o
-  o.where = o.where or self:where(e)
+  local o = self.origin[id]
+  if not o then
+    local p = self.pos[e]
+    o = { entry = self:note(p and p[0]), items = {} }
+    if e.name ~= nil then o.name = self:note(p and p.name) end
+    self.origin[id] = o
+  end
   for key in pairs(schema.LIST_KEYS) do
     if type(e[key]) == "table" then
-      o.items[key] = o.items[key] or {}
+      local items = o.items[key] or {}
+      o.items[key] = items
       local p = self.pos[e[key]]
-      for i = 1, #e[key] do
-        o.items[key][#o.items[key] + 1] = util.where(self.file, p and p[i])
-      end
+      for i = 1, #e[key] do items[#items + 1] = self:note(p and p[i]) end
     end
   end
 end
@@ -101,7 +119,7 @@ function Build:add_entry(e)
   if self.entries[id] then
     fail(self:where(e, "id")
       .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
-      :format(id, self.origin[id].where:sub(1, -3), id))
+      :format(id, self:at(self.origin[id].entry):sub(1, -3), id))
   end
   for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
     if not schema.ALLOWED[kind][k] then
@@ -130,6 +148,19 @@ function Build:add_entry(e)
   self:note_origin(id, e)
 end
 
+-- On a critical entry an overlay may add to the text, never replace it:
+-- a new summary, action or note must begin with the current one.
+function Build:check_append_only(e, target, id)
+  if target.severity ~= "critical" then return end
+  for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
+    local old = target[k]
+    if schema.TEXT_KEYS[k] and type(old) == "string" and e[k]:sub(1, #old) ~= old then
+      fail(self:where(e, k) .. ("'%s' of '%s' is critical text: 'extends' may add to it, "
+        .. "not replace it (begin with the current text)"):format(k, id))
+    end
+  end
+end
+
 function Build:extend_entry(e)
   local id = e.extends
   if type(id) ~= "string" then fail(self:where(e, "extends") .. "'extends' must be an id") end
@@ -154,6 +185,7 @@ function Build:extend_entry(e)
       .. ("'extends' may raise a severity, not lower it ('%s' is '%s')")
       :format(id, target.severity))
   end
+  self:check_append_only(e, target, id)
   for k, v in pairs(e) do
     if schema.LIST_KEYS[k] then
       target[k] = target[k] or {}
@@ -167,6 +199,8 @@ end
 
 function Build:add_file(name, text)
   self.file = name
+  self.names[#self.names + 1] = name
+  self.fileno = #self.names
   local docs, pos = core.decode(text, name, { positions = true, max_documents = 1 })
   if not docs then fail(pos) end
   self.pos = pos
@@ -196,7 +230,7 @@ function Build:resolve()
     for i, src in ipairs(e.sources) do
       local ref = self.entries[src]
       if not ref or ref.kind ~= "reference" then
-        fail(o.items.sources[i] .. ("source '%s' of '%s' is not a reference%s")
+        fail(self:at(o.items.sources[i]) .. ("source '%s' of '%s' is not a reference%s")
           :format(src, id, util.did_you_mean(src, self.order)))
       end
     end
@@ -210,41 +244,205 @@ function Build:resolve()
     for i, c in ipairs(e.class or {}) do
       local target = self.entries[c]
       if not target or not schema.CLASS_KINDS[target.kind] then
-        fail(o.items.class[i] .. ("class '%s' of '%s' is not a drug_class or advice entry%s")
+        fail(self:at(o.items.class[i])
+          .. ("class '%s' of '%s' is not a drug_class or advice entry%s")
           :format(c, id, util.did_you_mean(c, self.order)))
       end
     end
   end
 end
 
--- a name or synonym may resolve to one entry only
+-- the modes a term's mode stands for: a medicine's term that normalises
+-- the same both ways is kept once, as "both"
+local MODES = { plain = { "plain" }, medication = { "medication" },
+  both = { "plain", "medication" } }
+
+-- Every term (name or synonym, normalised as the matcher sees it, plain
+-- and for medicines also as a medication) may resolve to one entry only.
+-- Returns the terms, { text, mode, id, seq, original }, for check_near.
 function Build:check_terms()
-  local seen = {}
-  local function claim(text, mode, id, where, original)
-    local key = text and (mode .. ":" .. text)
-    if not key then return end
-    local other = seen[key]
-    if other and other ~= id then
-      fail(where .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
+  local seen, list = {}, {}
+  local function claim(text, mode, id, seq, original, at)
+    if not text then return end
+    for _, m in ipairs(MODES[mode]) do
+      local key = m .. ":" .. text
+      local other = seen[key]
+      if other and other ~= id then
+        fail(self:at(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
+      end
+      seen[key] = id
     end
-    seen[key] = id
+    list[#list + 1] = { text = text, mode = mode, id = id, seq = seq, original = original }
   end
   for _, id in ipairs(self.order) do
     local e, o = self.entries[id], self.origin[id]
-    local terms, wheres = { e.name }, { o.where }
+    local terms, seqs = { e.name }, { o.name }
     for i, s in ipairs(e.synonyms or {}) do
-      terms[#terms + 1], wheres[#wheres + 1] = s, o.items.synonyms[i]
+      terms[#terms + 1], seqs[#seqs + 1] = s, o.items.synonyms[i]
     end
     for i, t in ipairs(terms) do
-      if not core.normalize(t) then
-        fail(wheres[i] .. ("'%s...' of '%s' is longer than %d bytes once normalised")
+      local at = i == 1 and o.entry or seqs[i]      -- a name is placed at its entry
+      local plain = core.normalize(t)
+      if not plain then
+        fail(self:at(at) .. ("'%s...' of '%s' is longer than %d bytes once normalised")
           :format(t:sub(1, 20), id, MAX_TERM))
       end
-      claim(core.normalize(t), "plain", id, wheres[i], t)
-      if schema.MEDICATION_KINDS[e.kind] then
-        claim(core.normalize(t, "medication"), "medication", id, wheres[i], t)
+      local med = schema.MEDICATION_KINDS[e.kind] and core.normalize(t, "medication")
+      claim(plain, med == plain and "both" or "plain", id, seqs[i], t, at)
+      if med and med ~= plain then claim(med, "medication", id, seqs[i], t, at) end
+    end
+  end
+  return list
+end
+
+-- Near misses.  A term one edit (optimal string alignment, as index.c
+-- counts) from another entry's term captures that term's misspellings:
+-- they would match it exactly instead of the other approximately.  The
+-- matcher matches approximately only terms of NEAR_MIN to NEAR_MAX bytes
+-- (index.c: approx_threshold and APPROX_MAX_LEN), so only those are
+-- compared.  Two entries of one file may be near (one author wrote both:
+-- "vitamin a", "vitamin c"); a term one edit from a term that an earlier
+-- file gave another entry is refused.  Candidates come from a deletion
+-- neighbourhood: each term and each string made by deleting one byte of
+-- it, kept as a number (a polynomial hash with its length), so the cost
+-- is linear in the terms (times their length), not in their pairs.
+local NEAR_MIN, NEAR_MAX = 5, 48
+local HASH_MOD, HASH_BASE = 33554393, 257  -- a prime under 2^25: products stay exact
+
+-- whether A and B (not equal) are one substitution, insertion, deletion
+-- or swap of two neighbours apart
+local function one_edit(a, b)
+  if #a > #b then a, b = b, a end
+  if #b - #a > 1 then return false end
+  local i = 1
+  while i <= #a and a:byte(i) == b:byte(i) do i = i + 1 end
+  if #a < #b then return a:sub(i) == b:sub(i + 1) end
+  return a:sub(i + 1) == b:sub(i + 1) or (a:byte(i) == b:byte(i + 1) and
+    a:byte(i + 1) == b:byte(i) and a:sub(i + 2) == b:sub(i + 2))
+end
+
+local POWER = { [0] = 1 }         -- HASH_BASE^i % HASH_MOD, a constant
+for i = 1, NEAR_MAX do POWER[i] = POWER[i - 1] * HASH_BASE % HASH_MOD end
+
+-- fills KEYS with the key of S and of each string made by deleting one
+-- byte of it (H is scratch); returns how many.  With h[i] the hash of
+-- s[1..i], deleting s[i] gives h[n] + (h[i-1] - h[i]) * BASE^(n-i).
+local function neighbourhood(s, keys, h)
+  local n = #s
+  local bytes = { s:byte(1, n) }
+  for i = 1, n do h[i] = (h[i - 1] * HASH_BASE + bytes[i]) % HASH_MOD end
+  local full = h[n]
+  keys[1] = n * HASH_MOD + full
+  local base = (n - 1) * HASH_MOD
+  for i = 1, n do
+    keys[i + 1] = base + (full + (h[i - 1] - h[i]) * POWER[n - i]) % HASH_MOD
+  end
+  return n + 1
+end
+
+-- fails when U, a term met before T in a bucket, is a near miss of T
+function Build:near(t, u)
+  if u.id ~= t.id and u.file ~= t.file
+      and (u.mode == t.mode or u.mode == "both" or t.mode == "both")
+      and math.max(#t.text, #u.text) >= NEAR_MIN and one_edit(t.text, u.text) then
+    fail(self:at(t.seq) .. ("'%s' of '%s' is one edit from '%s' of '%s' (%s)")
+      :format(t.original, t.id, u.original, u.id, self:at(u.seq):sub(1, -3)))
+  end
+end
+
+function Build:check_near(terms)
+  local last, by_file = #self.names, {}  -- file by file: near misses are between files
+  for f = 1, last do by_file[f] = {} end
+  for _, t in ipairs(terms) do
+    if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
+      t.file = self.item_file[t.seq]
+      local list = by_file[t.file]
+      list[#list + 1] = t
+    end
+  end
+  local buckets = {}      -- key -> the first term in it, or a list of them
+  local keys, h = {}, { [0] = 0 }
+  for f = 1, last do
+    for _, t in ipairs(by_file[f]) do
+      local keep = f < last         -- the last file's terms meet no later file
+      for k = 1, neighbourhood(t.text, keys, h) do
+        local key = keys[k]
+        local b = buckets[key]
+        if b == nil then
+          if keep then buckets[key] = t end
+        elseif b.text then            -- one term
+          if b ~= t then
+            self:near(t, b)
+            if keep then buckets[key] = { b, t } end
+          end
+        else
+          for i = 1, #b do self:near(t, b[i]) end
+          if keep and b[#b] ~= t then b[#b + 1] = t end
+        end
       end
     end
+  end
+end
+
+-- the upper-case letters and digits of a code, as index.c's code_key
+-- reads it, or nil when it is not shaped like an ICD-10-CM or ATC code
+local function code_key(s)
+  s = s:match("^[ \t]*(.-)[ \t]*$")
+  if #s < 3 or #s > 9 or s:find("[^A-Za-z0-9.]") then return nil end
+  local dot = s:find(".", 1, true)
+  if dot and (dot < 4 or s:find(".", dot + 1, true)) then return nil end
+  local key = (s:gsub("%.", "")):upper()
+  if #key < 3 or not key:find("^[A-Z][0-9]") then return nil end
+  return key
+end
+
+local CODE_MIN_PREFIX = 3  -- the shortest category index.c matches
+
+-- Codes.  The matcher gives a coded term to the entry with the longest
+-- code that is a prefix of it ("R45.851" falls in "R45.85"), so a later
+-- code equal to, or more specific than, another entry's code would take
+-- that entry's patients.  Both are refused, in load order, with two
+-- allowances for a more specific code: its entry's `class` lists the other
+-- entry (the other's finding still comes with it), or it is a drug within
+-- a drug class's ATC group whose own classes raise a finding at least as
+-- severe (the bundled sedatives, coded N05C, are not sleep medication).
+function Build:may_refine(id, other_id)
+  local e, other = self.entries[id], self.entries[other_id]
+  local rank = schema.RANK[e.severity] or math.huge
+  for _, c in ipairs(e.class or {}) do
+    if c == other_id then return true end
+    rank = math.min(rank, schema.RANK[self.entries[c].severity] or math.huge)
+  end
+  return e.kind == "drug" and other.kind == "drug_class"
+    and rank <= (schema.RANK[other.severity] or math.huge)
+end
+
+function Build:check_codes()
+  local items = {}
+  for _, id in ipairs(self.order) do
+    local e, o = self.entries[id], self.origin[id]
+    for i, c in ipairs(e.codes or {}) do
+      local key = code_key(c)
+      if key then items[#items + 1] = { id = id, code = c, key = key, seq = o.items.codes[i] } end
+    end
+  end
+  table.sort(items, function(a, b) return a.seq < b.seq end)   -- load order
+  local held = {}
+  for _, it in ipairs(items) do
+    local other = held[it.key]
+    if other and other.id ~= it.id then
+      fail(self:at(it.seq) .. ("code '%s' of '%s' is already a code of '%s' (%s)")
+        :format(it.code, it.id, other.id, self:at(other.seq):sub(1, -3)))
+    end
+    for n = #it.key - 1, CODE_MIN_PREFIX, -1 do
+      other = held[it.key:sub(1, n)]
+      if other and other.id ~= it.id and not self:may_refine(it.id, other.id) then
+        fail(self:at(it.seq) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
+          .. "and would take its patients"):format(it.code, it.id, other.code, other.id,
+          self:at(other.seq):sub(1, -3)))
+      end
+    end
+    held[it.key] = held[it.key] or it
   end
 end
 
@@ -298,7 +496,8 @@ end
 --- Compiles FILES, a list of { name = ..., text = ... } in load order.
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
-  local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {} }, Build)
+  local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
+    names = {}, nitems = 0, item_file = {}, item_pos = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
     for _, f in ipairs(files) do
@@ -306,7 +505,8 @@ function compile.files(files)
       texts[#texts + 1] = f.text
     end
     b:resolve()
-    b:check_terms()
+    b:check_near(b:check_terms())
+    b:check_codes()
   end)
   if not ok then
     if type(err) == "table" then return nil, err.msg end

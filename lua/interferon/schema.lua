@@ -112,6 +112,9 @@ schema.EXTENDABLE = keys({ "synonyms", "codes", "sources", "class",
   "severity", "action", "note" })
 schema.LIST_KEYS = keys({ "synonyms", "codes", "sources", "class" })
 
+--- The text an `extends:` may only add to on a critical entry.
+schema.TEXT_KEYS = keys({ "summary", "action", "note" })
+
 --- The kinds a `class` list may point to.
 schema.CLASS_KINDS = { drug_class = true, advice = true }
 

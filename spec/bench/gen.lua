@@ -25,7 +25,16 @@ local WORDS = { "the", "drug", "may", "cause", "sleepiness", "with",
   "medicine", "patients", "often", "rarely", "dose", "adjust", "blood",
   "liver", "kidney", "monitor", "levels", "during", "treatment" }
 
--- a pronounceable name not seen before (SEEN is shared across shards)
+-- NAME and each string made by deleting one letter of it: two names one
+-- edit apart share one of these (the loader refuses such a pair across files)
+local function near_keys(name)
+  local keys = { "\0" .. name }
+  for i = 1, #name do keys[i + 1] = "\0" .. name:sub(1, i - 1) .. name:sub(i + 1) end
+  return keys
+end
+
+-- a pronounceable name not seen before, nor one edit from one seen before
+-- (SEEN is shared across shards)
 local function new_name(r, seen)
   for _ = 1, 1000 do
     local parts = {}
@@ -33,8 +42,10 @@ local function new_name(r, seen)
       parts[i] = ONSETS[r(#ONSETS)] .. VOWELS[r(#VOWELS)]
     end
     local name = table.concat(parts) .. SUFFIXES[r(#SUFFIXES)]
-    if not seen[name] then
-      seen[name] = true
+    local keys, near = near_keys(name), false
+    for _, k in ipairs(keys) do near = near or seen[k] ~= nil end
+    if not near then
+      for _, k in ipairs(keys) do seen[k] = true end
       return name
     end
   end
@@ -68,31 +79,35 @@ local function header(out, version)
   end
 end
 
-local function drug(out, r, seen, n)
+-- CODE is unique and of a fixed width: no code falls within another
+local function drug(out, r, seen, n, code)
   local name = new_name(r, seen)
   local syn = {}
   for i = 1, r(3) do
     local b = new_name(r, seen)
     syn[i] = '"' .. b:sub(1, 1):upper() .. b:sub(2) .. '"'
   end
+  r(8) r(99)            -- the draws of the random code this replaced
   out[#out + 1] = ("  - id: drug.gen_%s\n    kind: drug\n    name: \"%s\"\n" ..
-    "    synonyms: [%s]\n    codes: [\"N0%dX%02d\"]\n    class: [drug_class.gen_%d]\n" ..
+    "    synonyms: [%s]\n    codes: [\"N%07d\"]\n    class: [drug_class.gen_%d]\n" ..
     "    note: \"%s\"\n    evidence: classification\n    sources:\n" ..
     "      - reference.gen_1\n      - reference.gen_%d\n\n")
-    :format(n, name, table.concat(syn, ", "), r(8), r(99), r(8),
+    :format(n, name, table.concat(syn, ", "), code, r(8),
       sentence(r, 6 + r(8)), r(4))
 end
 
-local function condition(out, r, seen, n)
+local function condition(out, r, seen, n, code)
   local name = new_name(r, seen)
   local syn = {}
   for i = 1, r(4) do syn[i] = "      - \"" .. new_name(r, seen) .. " disease\"\n" end
+  r(99) r(9)            -- the draws of the random code this replaced
   out[#out + 1] = ("  - id: condition.gen_%s\n    kind: condition\n" ..
     "    name: \"%s syndrome\"\n    severity: moderate\n    synonyms:\n%s" ..
-    "    codes: [\"Q%02d.%d\"]\n    summary: >-\n      %s\n      %s\n" ..
+    "    codes: [\"Q%02d.%04d\"]\n    summary: >-\n      %s\n      %s\n" ..
     "    action: >-\n      %s\n    evidence: article\n    sources:\n" ..
     "      - reference.gen_1\n      - reference.gen_%d\n\n")
-    :format(n, name, table.concat(syn), r(99), r(9), sentence(r, 10),
+    :format(n, name, table.concat(syn), code // 10000, code % 10000,
+      sentence(r, 10),
       sentence(r, 8), sentence(r, 12), r(4))
 end
 
@@ -117,8 +132,8 @@ function gen.kb(bytes, shard, seen)
     n = n + 1
     local before = #out
     local pick, id = r(10), shard .. "_" .. n
-    if pick <= 6 then drug(out, r, seen, id)
-    elseif pick <= 8 then condition(out, r, seen, id)
+    if pick <= 6 then drug(out, r, seen, id, shard * 100000 + n)
+    elseif pick <= 8 then condition(out, r, seen, id, shard * 10000 + n)
     else supplement(out, r, seen, id) end
     for i = before + 1, #out do size = size + #out[i] end
   end
