@@ -197,10 +197,12 @@ function Build:extend_entry(e)
   self:note_origin(id, e)
 end
 
-function Build:add_file(name, text)
+function Build:add_file(name, text, bundled)
   self.file = name
   self.names[#self.names + 1] = name
   self.fileno = #self.names
+  -- who wrote it, for near misses: the bundled files are one author
+  self.author[self.fileno] = bundled and self.author[self.fileno - 1] == 1 and 1 or self.fileno
   local docs, pos = core.decode(text, name, { positions = true, max_documents = 1 })
   if not docs then fail(pos) end
   self.pos = pos
@@ -237,7 +239,8 @@ function Build:resolve()
     for _, c in ipairs(e.implies or {}) do
       local target = self.entries[c]
       if not target or target.kind ~= "condition" or not target.severity then
-        fail(o.where .. ("'implies' of '%s' names '%s', which is not a condition with a concern%s")
+        fail(self:at(o.entry)
+          .. ("'implies' of '%s' names '%s', which is not a condition with a concern%s")
           :format(id, c, target and "" or util.did_you_mean(c, self.order)))
       end
     end
@@ -300,9 +303,10 @@ end
 -- they would match it exactly instead of the other approximately.  The
 -- matcher matches approximately only terms of NEAR_MIN to NEAR_MAX bytes
 -- (index.c: approx_threshold and APPROX_MAX_LEN), so only those are
--- compared.  Two entries of one file may be near (one author wrote both:
--- "vitamin a", "vitamin c"); a term one edit from a term that an earlier
--- file gave another entry is refused.  Candidates come from a deletion
+-- compared.  Two entries of one file, or of the bundled files, may be near
+-- (one author wrote both: "vitamin a", "vitamin c"; "Sular", "sugar"); a
+-- term one edit from a term that an earlier file gave another entry is
+-- refused.  Candidates come from a deletion
 -- neighbourhood: each term and each string made by deleting one byte of
 -- it, kept as a number (a polynomial hash with its length), so the cost
 -- is linear in the terms (times their length), not in their pairs.
@@ -355,7 +359,7 @@ function Build:check_near(terms)
   for f = 1, last do by_file[f] = {} end
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
-      t.file = self.item_file[t.seq]
+      t.file = self.author[self.item_file[t.seq]]
       local list = by_file[t.file]
       list[#list + 1] = t
     end
@@ -417,6 +421,13 @@ function Build:may_refine(id, other_id)
     and rank <= (schema.RANK[other.severity] or math.huge)
 end
 
+-- whether the items SEQ1 and SEQ2 come from one author: one file, or the
+-- bundled files (which refine their own codes: insulin glargine's A10AE04
+-- within insulin's A10A)
+function Build:same_author(seq1, seq2)
+  return self.author[self.item_file[seq1]] == self.author[self.item_file[seq2]]
+end
+
 function Build:check_codes()
   local items = {}
   for _, id in ipairs(self.order) do
@@ -436,7 +447,8 @@ function Build:check_codes()
     end
     for n = #it.key - 1, CODE_MIN_PREFIX, -1 do
       other = held[it.key:sub(1, n)]
-      if other and other.id ~= it.id and not self:may_refine(it.id, other.id) then
+      if other and other.id ~= it.id and not self:may_refine(it.id, other.id) and
+          not self:same_author(it.seq, other.seq) then
         fail(self:at(it.seq) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
           .. "and would take its patients"):format(it.code, it.id, other.code, other.id,
           self:at(other.seq):sub(1, -3)))
@@ -497,11 +509,11 @@ end
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
-    names = {}, nitems = 0, item_file = {}, item_pos = {} }, Build)
+    names = {}, author = {}, nitems = 0, item_file = {}, item_pos = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
     for _, f in ipairs(files) do
-      b:add_file(f.name, f.text)
+      b:add_file(f.name, f.text, f.bundled)
       texts[#texts + 1] = f.text
     end
     b:resolve()

@@ -85,7 +85,9 @@ function interferon.load(files, opts)
   end
   local list = {}
   if not (opts and opts.bundled == false) then
-    for _, f in ipairs(core.bundled()) do list[#list + 1] = f end
+    for _, f in ipairs(core.bundled()) do
+      list[#list + 1] = { name = f.name, text = f.text, bundled = true }
+    end
   end
   for i, path in ipairs(files or {}) do
     if type(path) ~= "string" then
