@@ -67,8 +67,10 @@ describe("kb:score_phq9", function()
     assert.equal("warning.depression", f.matched)
     assert.equal(kb:get("warning.depression").name, f.title)
     assert.equal(kb:get("warning.depression").action, f.action)
-    assert.same({ "reference.article", "reference.ogbru_2010", "reference.toulouse_nd",
-      "reference.kroenke_2001" }, f.sources)
+    local sources = {}                   -- the warning's, then the PHQ-9's
+    for i, src in interferon.ipairs(kb:get("warning.depression").sources) do sources[i] = src end
+    sources[#sources + 1] = "reference.kroenke_2001"
+    assert.same(sources, f.sources)
     assert.equal("PHQ-9 total: 19 (moderately severe)",
       assert(kb:score_phq9(items_for(19, 0))).findings[1].input)
   end)
@@ -177,13 +179,15 @@ describe("a PHQ-9 report", function()
       "Score:    total 17 of 27, moderately severe (items 2 2 2 2 2 2 2 2 1)",
       "Summary:  2 findings (1 critical, 1 high, 0 moderate, 0 low, 0 info), 0 not recognised",
       "",
-      "CRITICAL  Suicidal thoughts or behaviour [phq9: \"PHQ-9 item 9: 1\" ->",
-      "          warning.suicidal_thoughts, score]",
-    }, "\n"), head(text, 6))
-    assert.truthy(text:find("HIGH      Signs of depression during therapy [phq9: \"PHQ-9 total: 17\n" ..
-      "          (moderately severe)\" -> warning.depression, score]", 1, true))
-    assert.truthy(text:find("Sources: article, ogbru_2010, toulouse_nd, icd10cm, kroenke_2001",
-      1, true))
+    }, "\n"), head(text, 4))
+    -- the findings as the KB words them: critical first, then high
+    local flat = text:gsub("\n +", " ")
+    local critical = flat:find("\nCRITICAL  " .. kb:get("warning.suicidal_thoughts").name ..
+      " [phq9: \"PHQ-9 item 9: 1\" -> warning.suicidal_thoughts, score]", 1, true)
+    local high = flat:find("\nHIGH      " .. kb:get("warning.depression").name ..
+      " [phq9: \"PHQ-9 total: 17 (moderately severe)\" -> warning.depression, score]", 1, true)
+    assert.is_true(critical ~= nil and high ~= nil and critical < high)
+    assert.truthy(flat:find("kroenke_2001\n", 1, true))
     assert.falsy(text:find("Patient:", 1, true))
     assert.equal("PHQ-9 depression screen: CLEAR\n" ..
       "Score:    total 2 of 27, minimal (items 0 1 0 1 0 0 0 0 0)",
@@ -196,7 +200,7 @@ describe("a PHQ-9 report", function()
       "- Score: total 17 of 27, moderately severe (items 2 2 2 2 2 2 2 2 1)\n" ..
       "- Summary: 2 findings (1 critical, 1 high, 0 moderate, 0 low, 0 info), 0 not recognised",
       head(md, 4))
-    assert.truthy(md:find("| **critical** | Suicidal thoughts or behaviour: ", 1, true))
+    assert.truthy(md:find("| **critical** | " .. kb:get("warning.suicidal_thoughts").name, 1, true))
     assert.truthy(md:find("| phq9: PHQ-9 item 9: 1 | warning.suicidal\\_thoughts (score) |", 1, true))
     assert.truthy(md:find("- kroenke\\_2001: Kroenke, K., Spitzer, R. L., Williams, J. B. W. " ..
       "The PHQ-9: validity of a brief depression severity measure.", 1, true))
@@ -226,11 +230,11 @@ describe("a PHQ-9 report", function()
 
   it("renders as a CDS Hooks response: one card per warning", function()
     local doc = interferon.report(result, "cds-hooks")
-    assert.truthy(doc:find('"summary":"Interferon: Suicidal thoughts or behaviour \226\128\148 ' ..
-      'PHQ-9 item 9: 1"', 1, true))
+    assert.truthy(doc:find('"summary":"Interferon: ' .. kb:get("warning.suicidal_thoughts").name ..
+      ' \226\128\148 PHQ-9 item 9: 1"', 1, true))
     assert.truthy(doc:find('"indicator":"critical"', 1, true))
-    assert.truthy(doc:find('"summary":"Interferon: Signs of depression during therapy \226\128\148 ' ..
-      'PHQ-9 total: 17 (moderately severe)"', 1, true))
+    assert.truthy(doc:find('"summary":"Interferon: ' .. kb:get("warning.depression").name ..
+      ' \226\128\148 PHQ-9 total: 17 (moderately severe)"', 1, true))
     assert.equal('{"cards":[]}\n', interferon.report(clear, "cds-hooks"))
   end)
 
@@ -268,12 +272,13 @@ describe("interferon phq9", function()
     local low = { "phq9", "--fail-on", "critical", "3", "3", "3", "3", "0", "0", "0", "0", "0" }
     local r = run(low)
     assert.equal(0, r.status, r.err)
-    assert.truthy(r.out:find("HIGH      Signs of depression during therapy", 1, true))
+    assert.truthy(r.out:find("\nHIGH      ", 1, true))
+    assert.falsy(r.out:find("\nCRITICAL  ", 1, true))
     r = run({ "phq9", "--fail-on", "high", "3", "3", "3", "3", "0", "0", "0", "0", "0" })
     assert.equal(1, r.status)
     r = run({ "phq9", "--fail-on", "critical", "0", "0", "0", "0", "0", "0", "0", "0", "1" })
     assert.equal(1, r.status)
-    assert.truthy(r.out:find("CRITICAL  Suicidal thoughts or behaviour", 1, true))
+    assert.truthy(r.out:find("\nCRITICAL  " .. kb:get("warning.suicidal_thoughts").name, 1, true))
   end)
 
   it("writes every format", function()
