@@ -248,6 +248,20 @@ describe("a PHQ-9 report", function()
     assert.truthy(doc:find("status review", 1, true))
   end)
 
+  it("validates against the CDS Hooks and FHIR R4 schemas (spec/validate.js)", function()
+    local path = os.tmpname()
+    for _, kind in ipairs({ "cds-hooks", "fhir" }) do
+      local f = assert(io.open(path, "wb"))
+      f:write(interferon.report(result, kind), interferon.report(clear, kind))
+      f:close()
+      local r = command.sh("node spec/validate.js " .. kind .. " " .. command.quote(path))
+      assert.equal("", r.err, kind)
+      assert.equal("2 valid, 0 invalid", r.out:match("([^\n]*)\n$"), kind .. ": " .. r.out)
+      assert.equal(0, r.status, kind)
+    end
+    os.remove(path)
+  end)
+
   it("gives the same bytes for the same result", function()
     for _, format in ipairs({ "text", "markdown", "json", "html", "cds-hooks", "fhir" }) do
       assert.equal(interferon.report(result, format),
