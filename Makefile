@@ -348,3 +348,11 @@ bench: bench-build
 
 bench-smoke: bench-build
 	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && echo "bench smoke: ok"
+
+# ---------------------------------------------------------------------
+# The clinical review sheet (issue 13): every entry of the bundled
+# knowledge base, grouped by kind, with the version, the checksum and a
+# sign-off block, written to build/review.html (lua/interferon/review.lua)
+.PHONY: review
+review: all
+	@$(RUN_ENV) $(LUA) lua/interferon/review.lua build/review.html

@@ -119,3 +119,49 @@ describe("the HTML report in headless Chromium", function()
     assert.falsy(dom:find("<b>", 1, true), "no b element")
   end)
 end)
+
+describe("the review sheet in headless Chromium", function()
+  local bin = chromium()
+  local dir = os.tmpname()
+  local page, blank = dir .. "/review.html", dir .. "/blank.html"
+  local kb = interferon.default()
+
+  setup(function()
+    os.remove(dir)
+    command.sh("mkdir -p " .. command.quote(dir))
+    local r = command.script("lua/interferon/review.lua", { page })   -- as `make review` does
+    assert(r.status == 0, r.err)
+    local f = assert(io.open(blank, "wb"))
+    f:write("<!DOCTYPE html><html><body></body></html>\n")
+    f:close()
+  end)
+
+  teardown(function()
+    command.sh(("mkdir -p %s && cp %s/review.* %s/"):format(command.quote(KEEP), command.quote(dir),
+      command.quote(KEEP)))
+    command.sh("rm -rf " .. command.quote(dir))
+  end)
+
+  it("renders a page that is not blank, with its title", function()
+    if not bin then
+      pending("chromium is not installed: `make deps` installs it (apt-get install -y chromium)")
+      return
+    end
+    local png, blank_png = dir .. "/review.png", dir .. "/blank.png"
+    local r = browse(bin, page, { "--screenshot=" .. png, "--window-size=1200,1600",
+      "--hide-scrollbars" })
+    assert.equals(0, r.status, r.err)
+    browse(bin, blank, { "--screenshot=" .. blank_png, "--window-size=1200,1600",
+      "--hide-scrollbars" })
+    assert.equals("\137PNG\r\n\26\n", command.slurp(png):sub(1, 8))
+    assert.is_true(size(png) > 10 * size(blank_png),
+      ("review sheet %d bytes, blank page %d bytes"):format(size(png), size(blank_png)))
+    r = browse(bin, page, { "--dump-dom" })
+    assert.equals(0, r.status, r.err)
+    local title = ("Interferon knowledge base %s: clinical review sheet"):format(kb.version)
+    assert.truthy(r.out:find("<title>" .. title .. "</title>", 1, true), "the title")
+    assert.truthy(r.out:find("<h1>" .. title .. "</h1>", 1, true), "the page was parsed")
+    assert.truthy(r.out:find(kb.checksum, 1, true), "the checksum")
+    assert.truthy(r.out:find('<section class="signoff">', 1, true), "the sign-off block")
+  end)
+end)

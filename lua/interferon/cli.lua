@@ -23,6 +23,7 @@ local as_command = false
 local USAGE = [[
 usage: interferon screen [REPORT OPTIONS] [--kb FILE]... FILE...|-
        interferon symptoms [REPORT OPTIONS] [--kb FILE]... TERM...|-
+       interferon phq9 [REPORT OPTIONS] [--kb FILE]... S1 S2 ... S9
        interferon lookup [--kb FILE]... TERM...
        interferon explain [--kb FILE]... ID
        interferon list [--kb FILE]... [KIND]
@@ -43,6 +44,7 @@ The screening supports, and does not replace, clinical judgement.
 commands:
   screen     screen the patients of YAML or JSON files (- for standard input)
   symptoms   check symptoms reported during therapy
+  phq9       score a PHQ-9 depression questionnaire (nine item scores)
   lookup     find the entry a term resolves to
   explain    describe an entry, with its sources
   list       list the entries of a kind (the kinds, without KIND)
@@ -94,6 +96,22 @@ options:
 ]] .. REPORTING .. COMMON .. [[
 
 exit status: 0 done, 1 a finding at or above --fail-on, 2 bad usage or bad input
+]]
+
+HELP.phq9 = [[
+usage: interferon phq9 [--format FORMAT] [--kb FILE]... [--output FILE]
+                       [--fail-on LEVEL] S1 S2 S3 S4 S5 S6 S7 S8 S9
+
+Scores a PHQ-9 depression questionnaire: the nine item scores, each 0, 1, 2
+or 3, in the questionnaire's order.  The report gives the total (0-27) and its
+band (minimal, mild, moderate, moderately severe, severe); item 9 above 0 is
+a critical finding (suicidal thoughts) whatever the total, and a total of 10
+or more a high one (depression).
+
+options:
+]] .. REPORTING .. COMMON .. [[
+
+exit status: 0 done, 1 a finding at or above --fail-on, 2 bad usage or bad scores
 ]]
 
 HELP.lookup = [[
@@ -156,6 +174,7 @@ local OPTIONS = {
   validate = { kb = "list" },
 }
 OPTIONS.symptoms = OPTIONS.screen
+OPTIONS.phq9 = OPTIONS.screen
 OPTIONS.screen = { input = "value" }           -- screen's own: --input (issue 8)
 for k, v in pairs(OPTIONS.symptoms) do OPTIONS.screen[k] = v end
 
@@ -416,7 +435,8 @@ local function run_reporting(command, opts, operands, body)
   local format = check_reporting(command, opts)
   if #operands == 0 then
     usage_error(command, ("'%s' needs at least one %s"):format(command,
-      command == "screen" and "file (or - for standard input)" or "symptom"))
+      ({ screen = "file (or - for standard input)", phq9 = "item score" })[command]
+        or "symptom"))
   end
   check_output(opts, command == "screen" and operands or
     ((#operands == 1 and operands[1] == "-") and operands or {}))
@@ -471,6 +491,22 @@ local function cmd_symptoms(opts, operands)
     if list then result, err = t.kb:check_symptoms(list) end
     if not result then
       tally_error(t, err)
+    else
+      tally_result(t, result)
+    end
+    return finish(t, false)
+  end)
+end
+
+-- the item scores as numbers where they are whole numbers, so that a bad
+-- one is named as the user wrote it ("got 5", "got \"x\"")
+local function cmd_phq9(opts, operands)
+  return run_reporting("phq9", opts, operands, function(t)
+    local items = {}
+    for i, a in ipairs(operands) do items[i] = a:match("^%d+$") and tonumber(a) or a end
+    local result, err = t.kb:score_phq9(items)
+    if not result then
+      tally_error(t, core.text_clean(err))
     else
       tally_result(t, result)
     end
@@ -590,7 +626,8 @@ end
 -- main
 -- ------------------------------------------------------------------------
 
-local COMMANDS = { screen = cmd_screen, symptoms = cmd_symptoms, lookup = cmd_lookup,
+local COMMANDS = { screen = cmd_screen, symptoms = cmd_symptoms, phq9 = cmd_phq9,
+  lookup = cmd_lookup,
   explain = cmd_explain, list = cmd_list, validate = cmd_validate }
 
 local function run(args)

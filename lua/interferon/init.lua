@@ -129,6 +129,7 @@ end
 local screen_default = on_default("screen", "table")
 local check_symptoms_default = on_default("check_symptoms", "table")
 local lookup_default = on_default("lookup", "string")
+local score_phq9_default = on_default("score_phq9", "table")
 
 --- Screens a patient against the bundled knowledge base: `kb:screen` on
 -- `interferon.default()`.
@@ -165,6 +166,19 @@ function interferon.lookup(term)
   return lookup_default(term)
 end
 
+--- Scores a PHQ-9 depression questionnaire against the bundled knowledge
+-- base: `kb:score_phq9` on `interferon.default()`.
+-- @tparam {int,...} items the nine item scores, each 0, 1, 2 or 3, in order
+-- @treturn table a result of the same shape as `screen`'s, with `type =
+-- "phq9"`, `items`, `total` and `band`
+-- @return[2] nil when ITEMS is not nine scores of 0-3
+-- @treturn[2] string the message, e.g. `"PHQ-9 needs 9 item scores, got 8"`
+-- @raise `bad argument #1 to 'score_phq9' (table expected, got ...)`
+-- @usage local result = interferon.score_phq9({ 1, 1, 2, 1, 0, 1, 1, 0, 1 })
+function interferon.score_phq9(items)
+  return score_phq9_default(items)
+end
+
 --- Iterates over the patients of a YAML file (one or many documents) or a
 -- JSON array, one record at a time in constant memory.  Reading goes on
 -- after a bad record: no record is dropped without a word.
@@ -180,8 +194,9 @@ interferon.patients = stream.patients
 -- same bytes; every report names the knowledge base's version and checksum
 -- and carries the notice.  Sources are cited from `opts.kb`, or from the
 -- bundled knowledge base when the result came from it.
--- @tparam table result a result of `screen` or `check_symptoms`
--- @tparam string format `"text"`, `"markdown"`, `"json"` or `"html"`
+-- @tparam table result a result of `screen`, `check_symptoms` or `score_phq9`
+-- @tparam string format `"text"`, `"markdown"`, `"json"`, `"html"`,
+-- `"cds-hooks"` or `"fhir"`
 -- @tparam[opt] table opts `color` (text: ANSI colours), `kb` (the knowledge
 -- base the result came from), `source` and `record` (where the patient came from)
 -- @treturn string the report

@@ -367,7 +367,7 @@ local function detected_issue(result, kb, f)
     detail = issue_detail(kb, f),
     author = { display = ("interferon knowledge base %s"):format(show(result.kb.version)) },
   }
-  if f.field == "symptoms" then
+  if f.field == "symptoms" or f.field == "phq9" then    -- what was observed
     di.evidence = { { code = { { text = show(f.input) } } } }
   elseif f.match == "implied" then
     di.evidence = { { code = { { text = ("Implied by the medicine %s (\"%s\")")

@@ -344,6 +344,107 @@ function methods:check_symptoms(list)
   return run(s, new_result(s, "symptoms"), { field_spec("symptoms", list) })
 end
 
+-- ------------------------------------------------------------------------
+-- PHQ-9
+-- ------------------------------------------------------------------------
+
+-- The published severity bands of the PHQ-9 total, highest first
+-- (Kroenke, Spitzer & Williams 2001: data/kb/90-phq9.yaml restates them).
+local PHQ9_BANDS = { { 20, "severe" }, { 15, "moderately severe" }, { 10, "moderate" },
+  { 5, "mild" }, { 0, "minimal" } }
+local PHQ9_ITEMS = 9
+local PHQ9_DEPRESSION_AT = 10          -- the cut-off for probable major depression
+local PHQ9_ENTRY = "advice.phq9_monitoring"
+local PHQ9_WARNINGS = { "warning.suicidal_thoughts", "warning.depression" }
+
+local function phq9_band(total)
+  for _, b in ipairs(PHQ9_BANDS) do
+    if total >= b[1] then return b[2] end
+  end
+end
+
+-- the items checked and copied, or nil and the message
+local function phq9_items(items)
+  local n = 0
+  for k in pairs(items) do
+    if type(k) ~= "number" or k < 1 or k % 1 ~= 0 then
+      return nil, ("PHQ-9 items must be a list, got the key '%s'"):format(tostring(k))
+    end
+    n = n + 1
+  end
+  if n ~= PHQ9_ITEMS then
+    return nil, ("PHQ-9 needs %d item scores, got %d"):format(PHQ9_ITEMS, n)
+  end
+  local copy = {}
+  for i = 1, PHQ9_ITEMS do
+    local v = items[i]
+    if v == nil then return nil, ("item %d is missing"):format(i) end
+    if type(v) ~= "number" or (v ~= 0 and v ~= 1 and v ~= 2 and v ~= 3) then
+      return nil, ("item %d must be 0, 1, 2 or 3, got %s"):format(i,
+        type(v) == "string" and ("%q"):format(v) or tostring(v))
+    end
+    copy[i] = math.floor(v)              -- 1.0 is 1 on 5.3 and 5.4
+  end
+  return copy
+end
+
+-- the finding warning ID makes for a PHQ-9 score: the entry's own concern,
+-- citing the PHQ-9 entry's sources after the warning's
+local function phq9_finding(s, id, input)
+  local f = implied_finding(s.concerns[s.number[id]][1], id, nil, input)
+  f.field, f.match, f.via = "phq9", "score", nil
+  local seen = {}
+  for _, src in ipairs(f.sources) do seen[src] = true end
+  for _, src in ipairs(s.entries[PHQ9_ENTRY].sources) do
+    if not seen[src] then f.sources[#f.sources + 1], seen[src] = src, true end
+  end
+  return f
+end
+
+--- Scores a PHQ-9 (the nine-item depression questionnaire) taken during
+-- therapy.  A total of 10 or more raises the depression warning; any answer
+-- above 0 to item 9 (thoughts of being better off dead or of self-harm)
+-- raises the suicidal-thoughts warning, `critical`, whatever the total.
+-- @function kb:score_phq9
+-- @tparam {int,...} items the nine item scores, each 0, 1, 2 or 3, in order
+-- @treturn table a result of the same shape as `kb:screen`'s, with
+-- `type = "phq9"`, `items`, `total` (0-27) and `band` (`"minimal"`,
+-- `"mild"`, `"moderate"`, `"moderately severe"` or `"severe"`)
+-- @return[2] nil when ITEMS is not nine scores of 0-3, or the knowledge
+-- base lacks the PHQ-9 or warning entries
+-- @treturn[2] string the message, e.g. `"item 4 must be 0, 1, 2 or 3, got 5"`
+-- @raise `bad argument #1 to 'score_phq9' (table expected, got ...)`
+function methods:score_phq9(items)
+  local s = self_state(self, "score_phq9")
+  if type(items) ~= "table" then
+    error(("bad argument #1 to 'score_phq9' (table expected, got %s)"):format(type(items)), 2)
+  end
+  local list, err = phq9_items(items)
+  if not list then return nil, err end
+  for _, id in ipairs({ PHQ9_ENTRY, PHQ9_WARNINGS[1], PHQ9_WARNINGS[2] }) do
+    if not s.entries[id] then
+      return nil, ("this knowledge base has no '%s' entry: it cannot score a PHQ-9"):format(id)
+    end
+  end
+  local total = 0
+  for _, v in ipairs(list) do total = total + v end
+  local result = new_result(s, "phq9")
+  result.items, result.total, result.band = list, total, phq9_band(total)
+  local findings = result.findings
+  if list[PHQ9_ITEMS] > 0 then
+    findings[#findings + 1] = phq9_finding(s, PHQ9_WARNINGS[1],
+      ("PHQ-9 item 9: %d"):format(list[PHQ9_ITEMS]))
+  end
+  if total >= PHQ9_DEPRESSION_AT then
+    findings[#findings + 1] = phq9_finding(s, PHQ9_WARNINGS[2],
+      ("PHQ-9 total: %d (%s)"):format(total, result.band))
+  end
+  sort_findings(findings)
+  for _, f in ipairs(findings) do result.counts[f.severity] = result.counts[f.severity] + 1 end
+  result.status = #findings == 0 and "clear" or "review"
+  return result
+end
+
 local function describe(s)
   local counts, kinds = {}, {}
   for _, id in ipairs(s.ids) do

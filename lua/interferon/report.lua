@@ -120,7 +120,22 @@ local function nothing_found_text(result, kb)
 end
 
 local function heading(result)
+  if result.type == "phq9" then return "PHQ-9 depression screen" end
   return result.type == "symptoms" and "Interferon symptom check" or "Interferon screening"
+end
+
+-- whether the result is about a patient record (not symptoms, not a PHQ-9)
+local function has_patient(result)
+  return result.type ~= "symptoms" and result.type ~= "phq9"
+end
+
+-- a PHQ-9 result's score in one line, or nil for another result
+local function score_line(result)
+  if result.type ~= "phq9" then return nil end
+  local items = {}
+  for i, v in ipairs(result.items or {}) do items[i] = show(v) end
+  return ("total %s of 27, %s (items %s)"):format(show(result.total), show(result.band),
+    table.concat(items, " "))
 end
 
 -- the reference ids the findings cite, in order of first citation
@@ -190,7 +205,8 @@ local function text_body(result, opts, meta)
   local label = status == "clear" and NOTHING_FOUND or status
   out[1] = ("%s: %s"):format(heading(result), paint(opts, status, label:upper()))
   if origin(meta) then out[#out + 1] = "Record:   " .. show(origin(meta)) end
-  if result.type ~= "symptoms" then out[#out + 1] = "Patient:  " .. patient_line(result.patient) end
+  if has_patient(result) then out[#out + 1] = "Patient:  " .. patient_line(result.patient) end
+  if score_line(result) then out[#out + 1] = "Score:    " .. score_line(result) end
   out[#out + 1] = "Summary:  " .. counts_line(result)
   out[#out + 1] = ""
   local nothing = nothing_found_text(result, opts.kb)
@@ -244,9 +260,10 @@ local function markdown_body(result, opts, meta)
   local out = { ("# %s: %s"):format(heading(result), status), "" }
   local nothing = nothing_found_text(result, opts.kb)
   if origin(meta) then out[#out + 1] = "- Record: " .. md(origin(meta)) end
-  if result.type ~= "symptoms" then
+  if has_patient(result) then
     out[#out + 1] = "- Patient: " .. md(patient_line(result.patient))
   end
+  if score_line(result) then out[#out + 1] = "- Score: " .. md(score_line(result)) end
   out[#out + 1] = "- Summary: " .. md(counts_line(result))
   out[#out + 1] = ""
   if nothing then
@@ -325,6 +342,8 @@ function report.json_document(result, meta)
   doc.counts.recognized = result.recognized and #result.recognized or 0
   if doc.type == "symptoms" then
     doc.advice = report.SYMPTOM_ADVICE
+  elseif doc.type == "phq9" then
+    doc.items, doc.total, doc.band = result.items, result.total, result.band
   else
     doc.patient = setmetatable({}, OBJECT)
     for _, k in ipairs(PATIENT_KEYS) do doc.patient[k] = (result.patient or {})[k] end
@@ -404,7 +423,8 @@ local function html_facts(out, result, meta)
   out[#out + 1] = '<dl class="facts">'
   local function fact(k, v) out[#out + 1] = ("<dt>%s</dt><dd>%s</dd>"):format(k, v) end
   if origin(meta) then fact("Record", hs(origin(meta))) end
-  if result.type ~= "symptoms" then
+  if score_line(result) then fact("Score", hs(score_line(result))) end
+  if has_patient(result) then
     local p = result.patient or {}
     fact("Patient", p.id and ('<span class="term">' .. hs(p.id) .. "</span>") or "not given")
     if p.sex then fact("Sex", hs(p.sex)) end
