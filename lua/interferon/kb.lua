@@ -218,7 +218,8 @@ local function implied_finding(t, condition, drug, input)
       f[k] = v
     end
   end
-  f.matched, f.field, f.input, f.match, f.via = condition, "medications", input, "implied", drug.id
+  f.matched, f.field, f.input, f.match = condition, "medications", input, "implied"
+  f.via = drug and drug.id
   return f
 end
 
