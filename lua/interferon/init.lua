@@ -6,7 +6,7 @@ local core = require("interferon.core")
 local KB = require("interferon.kb")
 local util = require("interferon.util")
 local report = require("interferon.report")
-local interop = require("interferon.interop")
+local fhir = require("interferon.fhir")
 local stream = require("interferon.stream")
 
 local interferon = {}
@@ -188,6 +188,6 @@ end
 -- @return[2] nil when the Bundle cannot be read
 -- @treturn[2] string "NAME:LINE:COL: message"
 -- @raise `bad argument #1 to 'from_fhir' (string expected, got ...)`
-interferon.from_fhir = interop.from_fhir
+interferon.from_fhir = fhir.from_fhir
 
 return interferon
