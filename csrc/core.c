@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "escape.h"
 #include "index.h"
+#include "json.h"
 #include "normalize.h"
 #include "screen.h"
 
@@ -47,6 +48,7 @@ int luaopen_interferon_core(lua_State *L) {
   index_open(L);
   screen_open(L);
   escape_open(L);
+  json_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

@@ -283,11 +283,10 @@ function fhir.from_fhir(text, opts)
       not opts.as_of:match("^%d%d%d%d%-%d%d%-%d%d$")) then
     error("bad argument #2 to 'from_fhir' (opts.as_of must be a date 'YYYY-MM-DD')", 2)
   end
-  local docs, pos = core.decode(text, name, { positions = true, max_documents = 1 })
-  if not docs then return nil, pos end
-  if #docs ~= 1 then return nil, name .. ":1:1: one JSON document expected" end
+  local doc, pos = core.json_decode(text, name, { positions = true })
+  if doc == nil then return nil, pos end
   local reader = setmetatable({ name = name, pos = pos }, Reader)
-  local ok, p = pcall(reader.bundle, reader, docs[1], opts)
+  local ok, p = pcall(reader.bundle, reader, doc, opts)
   if not ok then
     if type(p) == "table" and p.message then return nil, p.message end
     error(p, 0)
