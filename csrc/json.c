@@ -583,19 +583,21 @@ static int read_value(lua_State *L, Json *j, long depth) {
 */
 
 /* Array rosters: from the error on, skips to the next ',' or ']' of the
-** roster array itself.  Strings are skipped (one ends at its closing
-** quote or at the end of its line); a closing bracket closes the nearest
-** open bracket of its kind, or, if none, the broken record.  Returns 1
-** when a ',' was found (an element follows), 0 otherwise. */
+** roster array itself.  Strings are skipped: the string the error was in
+** ends at its closing quote (a control character in it is taken as
+** content), any later one at its closing quote or the end of its line (a
+** forgotten quote); a closing bracket closes the nearest open bracket of
+** its kind, or, if none, the broken record.  Returns 1 when a ',' was
+** found (an element follows), 0 otherwise. */
 static int recover_array(Json *j) {
   long depth = j->depth < 1 ? 1 : j->depth, extra = 0;
-  int in_str = j->in_string, esc = 0, c;
+  int in_str = j->in_string ? 2 : 0, esc = 0, c;
   while ((c = peekc(j)) >= 0) {
     if (in_str) {
       advance(j);
       if (esc) esc = 0;
       else if (c == '\\') esc = 1;
-      else if (c == '"' || c == '\n') in_str = 0;
+      else if (c == '"' || (c == '\n' && in_str == 1)) in_str = 0;
       continue;
     }
     if (depth == 1 && extra == 0 && (c == ',' || c == ']')) {
@@ -620,11 +622,14 @@ static int recover_array(Json *j) {
   return 0;
 }
 
-/* One object a line: skips to the next line that starts with '{' */
+/* One object a line: skips to the next line whose first byte other than
+** a space or a tab is '{' */
 static void recover_lines(Json *j) {
-  int c;
+  int c, at_start = 0;
   while ((c = peekc(j)) >= 0) {
-    if (c == '{' && j->col == 1 && j->offset != j->rec_offset) return;
+    if (j->col == 1) at_start = 1;
+    if (at_start && c == '{' && j->offset != j->rec_offset) return;
+    if (c != ' ' && c != '\t') at_start = 0;
     advance(j);
   }
   j->done = 1;

@@ -199,6 +199,44 @@ function Reader:pregnancy_answer(r)
   return nil
 end
 
+-- days from 1970-01-01 to the civil date Y-M-D (proleptic Gregorian; Lua
+-- 5.1 has no integer division, hence floor)
+local function days_from_civil(y, m, d)
+  local floor = math.floor
+  if m <= 2 then y = y - 1 end
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local doy = floor((153 * (m + (m > 2 and -3 or 9)) + 2) / 5) + d - 1
+  return era * 146097 + yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy - 719468
+end
+
+local DAY = 86400
+
+-- A FHIR dateTime or instant as the span of UTC seconds it names: an
+-- instant is one second (its offset applied), a date is that day (UTC), a
+-- month or a year all of it.  Nil when S is none of these.
+local function time_span(s)
+  local y, m, d, rest = s:match("^(%d%d%d%d)%-?(%d?%d?)%-?(%d?%d?)(.*)$")
+  if not y or (m == "" and (d ~= "" or s ~= y)) or (#m == 1 or #d == 1) then return nil end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if (m and (m < 1 or m > 12)) or (d and (d < 1 or d > 31)) then return nil end
+  if not m then return days_from_civil(y, 1, 1) * DAY, days_from_civil(y + 1, 1, 1) * DAY - 1 end
+  if not d then
+    local ny, nm = m == 12 and y + 1 or y, m == 12 and 1 or m + 1
+    return days_from_civil(y, m, 1) * DAY, days_from_civil(ny, nm, 1) * DAY - 1
+  end
+  local day = days_from_civil(y, m, d) * DAY
+  if rest == "" then return day, day + DAY - 1 end
+  local hh, mi, ss, zone = rest:match("^T(%d%d):(%d%d):(%d%d)%.?%d*(.*)$")
+  if not hh or tonumber(hh) > 23 or tonumber(mi) > 59 or tonumber(ss) > 60 then return nil end
+  local at = day + tonumber(hh) * 3600 + tonumber(mi) * 60 + tonumber(ss)
+  if zone == "Z" then return at, at end
+  local sign, zh, zm = zone:match("^([+-])(%d%d):(%d%d)$")
+  if not sign then return nil end
+  local offset = (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "+" and 1 or -1)
+  return at - offset, at - offset
+end
+
 function Reader:observation(r)
   local cc = self:object(r, "code", "Observation")
   local is_pregnancy = false
@@ -208,22 +246,55 @@ function Reader:observation(r)
   if not is_pregnancy then return end
   local answer = self:pregnancy_answer(r)
   if answer == nil then return end
-  local when = self:string(r, "effectiveDateTime", "Observation") or
-    (is_object(r.effectivePeriod) and self:string(r.effectivePeriod, "start", "Observation")) or
-    self:string(r, "issued", "Observation") or ""
-  self.pregnancy[#self.pregnancy + 1] = { when = when, answer = answer, r = r }
+  local key = r.effectiveDateTime ~= nil and r.effectiveDateTime ~= null and "effectiveDateTime"
+  local when = key and self:string(r, key, "Observation")
+  if not key and is_object(r.effectivePeriod) then
+    key, when = "effectivePeriod", self:string(r.effectivePeriod, "start", "Observation")
+  end
+  if not when then key, when = "issued", self:string(r, "issued", "Observation") end
+  local lo, hi
+  if when then
+    lo, hi = time_span(when)
+    if not lo then self:fail(r, key, "%s '%s' is not a FHIR dateTime", key, when) end
+  end
+  self.pregnancy[#self.pregnancy + 1] = { when = when, lo = lo, hi = hi, answer = answer, r = r }
 end
 
--- the latest pregnancy status; two latest at the same time that disagree
--- are an error, not a guess
+-- The latest dated pregnancy status: the observations that may be the
+-- latest (their span reaches the latest start) must agree, else an
+-- error.  An undated "pregnant" is never overridden: pregnant = true and
+-- a note when a dated or undated observation says otherwise.
 function Reader:pregnant()
-  local list = self.pregnancy
-  if #list == 0 then return nil end
-  table.sort(list, function(a, b) return a.when > b.when end)
-  if list[2] and list[2].when == list[1].when and list[2].answer ~= list[1].answer then
-    self:fail(list[2].r, nil, "pregnancy status observations of the same time disagree")
+  local latest, undated = -math.huge, {}
+  for _, o in ipairs(self.pregnancy) do
+    if o.lo then latest = math.max(latest, o.lo) else undated[#undated + 1] = o end
   end
-  return list[1].answer
+  local dated
+  for _, o in ipairs(self.pregnancy) do
+    if o.lo and o.hi >= latest then
+      if dated ~= nil and dated.answer ~= o.answer then
+        self:fail(o.r, nil, "pregnancy status observations of the same time disagree " ..
+          "('%s' and '%s')", dated.when, o.when)
+      end
+      dated = dated or o
+    end
+  end
+  local answer = dated and dated.answer
+  local yes, no
+  for _, o in ipairs(undated) do
+    if o.answer then yes = yes or o else no = no or o end
+  end
+  if yes and (answer == false or (answer == nil and no)) then
+    local keys = self.pos[yes.r]
+    self.notes[#self.notes + 1] = util.where(self.name, keys and keys[0]) .. (answer == false
+      and ("an undated pregnancy status observation says pregnant and a dated one "
+        .. "('%s') says not: pregnant is assumed"):format(dated.when)
+      or "undated pregnancy status observations disagree: pregnant is assumed")
+    return true
+  end
+  if answer == nil and yes then return true end
+  if answer == nil and no then return false end
+  return answer
 end
 
 local HANDLERS = {
@@ -260,12 +331,15 @@ function Reader:bundle(doc, opts)
     local handle = HANDLERS[r.resourceType]
     if handle and not skipped(r) then handle(self, r, p, opts) end
   end
+  self.notes = {}
   p.pregnant = self:pregnant()
-  return p
+  return p, self.notes[1] and self.notes or nil
 end
 
---- fhir.from_fhir(text [, opts]) -> patient | nil, message.  TEXT is a
--- FHIR R4 Bundle in JSON.  opts.name names it in messages (default
+--- fhir.from_fhir(text [, opts]) -> patient [, notes] | nil, message.
+-- TEXT is a FHIR R4 Bundle in JSON (strict RFC 8259, core.json_decode);
+-- NOTES, when present, lists positioned messages on conflicts resolved to
+-- the safe side (an undated "pregnant").  opts.name names it in messages (default
 -- "bundle"); opts.as_of ("YYYY-MM-DD") turns Patient.birthDate into an age.
 function fhir.from_fhir(text, opts)
   if type(text) ~= "string" then
@@ -286,12 +360,12 @@ function fhir.from_fhir(text, opts)
   local doc, pos = core.json_decode(text, name, { positions = true })
   if doc == nil then return nil, pos end
   local reader = setmetatable({ name = name, pos = pos }, Reader)
-  local ok, p = pcall(reader.bundle, reader, doc, opts)
+  local ok, p, notes = pcall(reader.bundle, reader, doc, opts)
   if not ok then
     if type(p) == "table" and p.message then return nil, p.message end
     error(p, 0)
   end
-  return p
+  return p, notes
 end
 
 return fhir
