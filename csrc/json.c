@@ -293,53 +293,66 @@ static int read_utf8(Json *j, luaL_Buffer *b, int c) {
   return 0;
 }
 
-/* Stack: ... -> ... string; the opening quote is the next byte */
-static int read_string(lua_State *L, Json *j) {
-  long line = j->line, col = j->col;
-  size_t start = j->offset;
-  luaL_Buffer b;
-  advance(j);
-  luaL_buffinit(L, &b);
+/* the characters of a string up to its closing quote (consumed), into B;
+** the opening quote, at LINE:COL and offset START, already consumed */
+static int string_body(Json *j, luaL_Buffer *b, long line, long col,
+                       size_t start) {
   for (;;) {
     size_t i;
     int c;
+    if (j->offset - start > (size_t)j->max_string + 2)
+      return fail_at(j, line, col, "string longer than the limit of %ld bytes",
+                     j->max_string);
     if (j->pos == j->len && !refill(j)) {
       if (j->too_big || j->read_error) return fail_end(j);
       return fail_at(j, line, col, "unterminated string");
     }
-    for (i = j->pos; i < j->len; i++) {      /* a run of plain ASCII */
+    size_t end = j->len, room = (size_t)j->max_string + 3 - (j->offset - start);
+    if (end - j->pos > room) end = j->pos + room;   /* never past the limit */
+    for (i = j->pos; i < end; i++) {         /* a run of plain ASCII */
       unsigned char k = j->s[i];
       if (k < 0x20 || k >= 0x80 || k == '"' || k == '\\') break;
     }
     if (i > j->pos) {
-      luaL_addlstring(&b, (const char *)j->s + j->pos, i - j->pos);
+      luaL_addlstring(b, (const char *)j->s + j->pos, i - j->pos);
       j->col += (long)(i - j->pos);
       j->offset += i - j->pos;
       j->pos = i;
     }
-    if (j->offset - start > (size_t)j->max_string + 2)
-      return fail_at(j, line, col, "string longer than the limit of %ld bytes",
-                     j->max_string);
-    if (j->pos == j->len) continue;
+    if (j->pos == end) continue;             /* more input, or the limit */
     c = j->s[j->pos];
     if (c == '"') {
       advance(j);
-      luaL_pushresult(&b);
       return 0;
     }
     j->in_string = 1;
     if (c == '\\') {
       long el = j->line, ec = j->col;
       advance(j);
-      if (read_escape(j, &b, el, ec)) return -1;
+      if (read_escape(j, b, el, ec)) return -1;
     } else if (c < 0x20) {
       return fail_at(j, j->line, j->col, "control character 0x%02X in a string "
                      "(write it as an escape)", c);
-    } else if (read_utf8(j, &b, c)) {
+    } else if (read_utf8(j, b, c)) {
       return -1;
     }
     j->in_string = 0;
   }
+}
+
+/* Stack: ... -> ... string (on an error, part of it: the buffer is
+** always finished, so that no to-be-closed box is left for lua_settop);
+** the opening quote is the next byte */
+static int read_string(lua_State *L, Json *j) {
+  long line = j->line, col = j->col;
+  size_t start = j->offset;
+  luaL_Buffer b;
+  int r;
+  advance(j);
+  luaL_buffinit(L, &b);
+  r = string_body(j, &b, line, col, start);
+  luaL_pushresult(&b);
+  return r;
 }
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
