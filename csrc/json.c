@@ -300,14 +300,14 @@ static int string_body(Json *j, luaL_Buffer *b, long line, long col,
   for (;;) {
     size_t i;
     int c;
-    if (j->offset - start > (size_t)j->max_string + 2)
+    if (j->offset - start > (size_t)j->max_string + 1)   /* the quote and more */
       return fail_at(j, line, col, "string longer than the limit of %ld bytes",
                      j->max_string);
     if (j->pos == j->len && !refill(j)) {
       if (j->too_big || j->read_error) return fail_end(j);
       return fail_at(j, line, col, "unterminated string");
     }
-    size_t end = j->len, room = (size_t)j->max_string + 3 - (j->offset - start);
+    size_t end = j->len, room = (size_t)j->max_string + 2 - (j->offset - start);
     if (end - j->pos > room) end = j->pos + room;   /* never past the limit */
     for (i = j->pos; i < end; i++) {         /* a run of plain ASCII */
       unsigned char k = j->s[i];

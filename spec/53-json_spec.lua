@@ -130,8 +130,9 @@ describe("core.json_decode: what is not JSON is refused, with its position", fun
     assert.same({ a = "01234567" }, decode('{"a": "01234567"}', { max_string = 8 }))
     assert.equals("t.json:1:7: string longer than the limit of 1500 bytes",
       refusal('{"a": "' .. ("x"):rep(2000) .. '"}', { max_string = 1500 }))
-    assert.equals("t.json:2:2: string longer than the limit of 1048576 bytes",
+    assert.equals("t.json:2:1: string longer than the limit of 1048576 bytes",
       refusal('[\n"' .. ("x"):rep(1048577) .. '"]'))
+    assert.equals(1048576, #decode('[\n"' .. ("x"):rep(1048576) .. '"]')[1])
     assert.equals("t.json:1:1: input of 12 bytes is larger than the limit of 10",
       refusal('[1, 2, 3, 4]', { max_input = 10 }))
     assert.equals("t.json:1:8: more than 3 values in one record",
