@@ -396,6 +396,21 @@ describe("interferon screen: JSON rosters from a file, one object a line, standa
     check(command.run({ "screen", "--format", "json", "-" }, text))
   end)
 
+  it("reads standard input through interferon.patients('-') the same way", function()
+    local script = 'local good, bad = 0, 0 ' ..
+      'for p, err in require("interferon").patients("-") do ' ..
+      'if p then good = good + 1 else bad = bad + 1 print(err) end end print(good, bad)'
+    local function broken(rec) return (rec:gsub('"age"', '"age" 1,')) end
+    local text = roster(100, 64, broken)
+    local r = command.sh(command.lua .. " -e " .. command.quote(script), text)
+    assert.same({ 0, "<stdin>:65:47: expected ':' after an object key (skipped to line 66)\n" ..
+      "99\t1\n" }, { r.status, r.out })
+    text = roster(100, 64, broken, true)
+    r = command.sh(command.lua .. " -e " .. command.quote(script), text)
+    assert.same({ 0, "<stdin>:64:47: expected ':' after an object key (skipped to line 65)\n" ..
+      "99\t1\n" }, { r.status, r.out })
+  end)
+
   it("keeps YAML on standard input readable after looking for JSON", function()
     local r = command.run({ "screen", "-" }, "\n\n  \nid: a\nage: x\n")
     assert.equals("interferon: <stdin>:5:1: field 'age' must be a number, got string \"x\"\n",
