@@ -13,6 +13,7 @@
 #include "escape.h"
 #include "fileio.h"
 #include "index.h"
+#include "json.h"
 #include "normalize.h"
 
 #if defined(__GNUC__)
@@ -47,6 +48,7 @@ int luaopen_interferon_core(lua_State *L) {
   index_open(L);
   escape_open(L);
   fileio_open(L);
+  json_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

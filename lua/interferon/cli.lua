@@ -411,6 +411,7 @@ local function screen_fhir(t, path)
   local meta = { source = name, record = 1 }
   local p, ferr = interferon.from_fhir(text, { name = name })
   if not p then return tally_error(t, ferr, meta) end
+  for _, note in ipairs(ferr or {}) do say(note) end     -- from_fhir's notes
   local result, serr = t.kb:screen(p)
   if result then return tally_result(t, result, meta) end
   tally_error(t, ("%s: %s"):format(name, serr), meta)

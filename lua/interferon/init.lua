@@ -6,7 +6,7 @@ local core = require("interferon.core")
 local KB = require("interferon.kb")
 local util = require("interferon.util")
 local report = require("interferon.report")
-local interop = require("interferon.interop")
+local fhir = require("interferon.fhir")
 local stream = require("interferon.stream")
 
 local interferon = {}
@@ -218,13 +218,16 @@ end
 -- an age when `opts.as_of` gives the day), Condition (ICD-10-CM code, else
 -- text), MedicationStatement and MedicationRequest (ATC code, else text,
 -- else RxNorm display) and pregnancy status Observations (LOINC 82810-3).
--- The mappings are in the README, "Interoperability".
+-- The mappings are in the README, "Interoperability".  JSON is read
+-- strictly (RFC 8259, duplicate keys refused).
 -- @tparam string json the Bundle
 -- @tparam[opt] table opts `name` (for messages, default "bundle"), `as_of` ("YYYY-MM-DD")
 -- @treturn table the patient
+-- @treturn ?table notes: positioned messages on conflicts settled on the safe
+-- side (an undated "pregnant" against a "not pregnant"), or nil
 -- @return[2] nil when the Bundle cannot be read
 -- @treturn[2] string "NAME:LINE:COL: message"
 -- @raise `bad argument #1 to 'from_fhir' (string expected, got ...)`
-interferon.from_fhir = interop.from_fhir
+interferon.from_fhir = fhir.from_fhir
 
 return interferon

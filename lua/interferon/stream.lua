@@ -1,5 +1,6 @@
---- Patient streams: a YAML file of one or many documents, or a JSON array,
--- read one record at a time by the C reader (core.open), each record
+--- Patient streams: a YAML file of one or many documents (core.open), or
+-- JSON: an array or one object a line (core.json_open), read one record at
+-- a time by a C reader, each record
 -- checked against the patient schema.  One record in is one patient or one
 -- positioned error out; the reader resynchronises after a syntax error.
 local core = require("interferon.core")
@@ -50,7 +51,9 @@ function stream.patients(path)
     error(("bad argument #1 to 'patients' (string expected, got %s)"):format(type(path)), 2)
   end
   local name = path == "-" and "<stdin>" or path
-  local reader, err = core.open(path, { positions = true })
+  -- JSON (a roster array, or one object a line) goes to the JSON reader
+  local reader, err = core.json_open(path, { positions = true })
+  if reader == false then reader, err = core.open(path, { positions = true }) end
   if not reader then
     local sent = false
     return function()
