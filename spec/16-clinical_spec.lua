@@ -146,6 +146,13 @@ describe("label contraindications (point 3)", function()
       kb:lookup("not eligible for stem cell transplant").id)
   end)
 
+  it("leaves out grafts that need no immunosuppression (cornea, skin, bone)", function()
+    for _, code in ipairs({ "Z94.7", "Z94.5", "T86.841" }) do
+      assert.same({}, screened("conditions", code), code)
+    end
+    assert.same({ "condition.transplant_recipient critical" }, screened("conditions", "T86.11"))
+  end)
+
   it("leaves trait carriers out of the haemoglobinopathies", function()
     assert.same({}, screened("conditions", "D57.3"))
     assert.same({}, screened("conditions", "D56.3"))
