@@ -415,9 +415,9 @@ describe("kb:screen rules", function()
     assert.same({ "critical warning.suicidal_thoughts thoughts of killing myself",
       "critical warning.suicidal_thoughts I have no reason to live",
       "info side_effect.hair_loss my hair is falling out" }, got)
-    -- "thoughts" is left over from "killing myself": listed as not recognised
-    assert.same({ "thoughts", "no thoughts of suicide" }, unknown(r))
-    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[2].suggestions)
+    -- "thoughts of killing myself" is a synonym since issue 13: nothing left over
+    assert.same({ "no thoughts of suicide" }, unknown(r))
+    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[1].suggestions)
   end)
 
   it("lists an unmatched term with up to three suggestions", function()

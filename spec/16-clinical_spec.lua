@@ -36,13 +36,15 @@ describe("red flags (issue 13, point 1)", function()
     "I don't want to live anymore", "family would be better off without me",
     "thinking of taking all my pills", "thinking about ending it all",
     "passive death wish", "suicide attempt", "attempted suicide",
-    "no reason to live", "R45.851",
+    "no reason to live", "R45.851", "c/o SI", "pt endorses passive SI",
+    "having thoughts of killing himself", "suicidal thoughts with plan",
   }
   local HOMICIDAL = {
     "HI", "passive HI", "+HI", "endorses HI", "homicidal ideation", "homicidal",
     "homicidal thoughts", "thoughts of harming others", "thoughts of hurting someone",
     "wants to kill someone", "aggression", "aggressive behaviour", "violent outbursts",
-    "violent behavior", "R45.850",
+    "violent behavior", "R45.850", "thoughts of hurting my wife", "he wants to hurt people",
+    "afraid I might hurt someone",
   }
 
   it("makes every suicidal phrasing critical", function()
@@ -61,7 +63,9 @@ describe("red flags (issue 13, point 1)", function()
   it("raises nothing for the negated forms", function()
     for _, text in ipairs({ "denies SI", "SI denied", "no SI", "denies SI/HI",
       "no thoughts of harming anyone", "denies homicidal ideation", "HI denied",
-      "no suicidal ideation", "denies thoughts of death", "no self-harm" }) do
+      "no suicidal ideation", "denies thoughts of death", "no self-harm",
+      "suicidal ideation: none", "SI: none", "negative for SI",
+      "denies thoughts of harming others", "no suicidal or homicidal ideation" }) do
       assert.same({}, symptom(text), text)
     end
   end)
