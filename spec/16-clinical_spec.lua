@@ -65,7 +65,8 @@ describe("red flags (issue 13, point 1)", function()
       "no thoughts of harming anyone", "denies homicidal ideation", "HI denied",
       "no suicidal ideation", "denies thoughts of death", "no self-harm",
       "suicidal ideation: none", "SI: none", "negative for SI",
-      "denies thoughts of harming others", "no suicidal or homicidal ideation" }) do
+      "denies thoughts of harming others", "no suicidal or homicidal ideation",
+      "chest pain free" }) do
       assert.same({}, symptom(text), text)
     end
   end)
@@ -120,6 +121,8 @@ describe("label contraindications (point 3)", function()
       { "severe depression", "condition.severe_psychiatric_disorder" },
       { "prior suicide attempt", "condition.severe_psychiatric_disorder" },
       { "Z91.51", "condition.severe_psychiatric_disorder" },
+      { "history of SI", "condition.severe_psychiatric_disorder" },
+      { "h/o SI", "condition.severe_psychiatric_disorder" },
       { "active autoimmune disease", "condition.active_autoimmune_disease" },
       { "stem cell transplant", "condition.transplant_recipient" },
       { "kidney transplant", "condition.transplant_recipient" },
