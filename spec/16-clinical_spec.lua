@@ -85,6 +85,8 @@ describe("red flags (issue 13, point 1)", function()
     assert.equals("warning.thoughts_of_harming_others", kb:lookup("HI").id)
     assert.same({}, screened("conditions", "aggressive lymphoma"))
     assert.same({}, screened("conditions", "Drug overdose"))
+    assert.same({}, symptom("hi there, feeling ok"))
+    assert.same({}, screened("conditions", "SI joint dysfunction"))
   end)
 end)
 
