@@ -4,8 +4,6 @@
 -- file that breaks the policy is refused with the position of its
 -- `severity`.  Overlays (`extends:`) may only raise a severity, which the
 -- compiler checks itself; they cannot change `basis`.
-local schema = require("interferon.schema")
-
 local policy = {}
 
 --- The severities each basis allows, most severe first.
@@ -44,7 +42,5 @@ function policy.check(e, where)
       table.concat(allowed, "', '")) }, 0)
   end
 end
-
-policy.RANK = schema.RANK
 
 return policy
