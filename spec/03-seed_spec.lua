@@ -20,7 +20,8 @@ local facts = {
   { "cell differentiation", "mechanism.maturation" },
   { "biological therapy", "mechanism.natural_immune_protein" },
   -- when it is offered
-  { "stem cell transplant", "treatment_setting.not_suited_to_transplant" },
+  -- a bare "stem cell transplant" is a transplant recipient (issue 13)
+  { "not eligible for stem cell transplant", "treatment_setting.not_suited_to_transplant" },
   { "chemo", "treatment_setting.with_chemotherapy" },
   -- the routes, and the usual one
   { "subcutaneous", "route.subcutaneous", { usual = true } },

@@ -88,12 +88,14 @@ local PATIENTS = {
     findings = {
       { "condition.heart_disease", "condition.heart_disease", "synonym", "CHF" },
       { "condition.heart_disease", "condition.heart_disease", "code", "I25.10" },
+      -- the Intron A Medication Guide lists high blood pressure (issue 13)
+      { "condition.high_blood_pressure", "condition.high_blood_pressure", "synonym", "HTN" },
       { "condition.kidney_disease", "condition.kidney_disease", "code", "N18.4" },
       { "drug_class.narcotic_pain_relievers", "drug.hydrocodone",
         "synonym", "Norco 10/325 q6h prn" },
       { "advice.report_supplements", "supplement.fish_oil", "exact", "fish oil 1000 mg" },
     },
-    unrecognized = { "HTN" },
+    unrecognized = {},
   },
   { name = "COPD smoker on theophylline",
     patient = { id = "MRN-0311", sex = "male", age = 72,
@@ -186,13 +188,16 @@ local PATIENTS = {
       conditions = { "bipolar disorder", "hypothyroid" },
       medications = { "lithium carbonate 300 mg TID", "Seroquel 100mg qhs", "Ambien CR 12.5 mg" } },
     findings = {
+      -- the labels' psychiatric precaution (issue 13)
+      { "condition.bipolar_or_psychotic_disorder", "condition.bipolar_or_psychotic_disorder",
+        "synonym", "bipolar disorder" },
       { "condition.thyroid_disease", "condition.thyroid_disease", "synonym", "hypothyroid" },
       { "drug_class.psychiatric_medication", "drug.lithium",
         "exact", "lithium carbonate 300 mg TID" },
       { "drug_class.psychiatric_medication", "drug.quetiapine", "synonym", "Seroquel 100mg qhs" },
       { "drug_class.sleep_medication", "drug.zolpidem", "synonym", "Ambien CR 12.5 mg" },
     },
-    unrecognized = { "bipolar disorder" },
+    unrecognized = {},
   },
   { name = "CML patient with nothing of concern",
     patient = { id = "MRN-0700", sex = "male", age = 60,
@@ -207,13 +212,16 @@ local PATIENTS = {
       conditions = { "kidney transplant", "E10.9" },
       medications = { "Prograf 1 mg BID", "mycophenolate 500 mg", "prednisone 5 mg" } },
     findings = {
+      -- immunosuppressed transplant recipients: a Besremi contraindication (issue 13)
+      { "condition.transplant_recipient", "condition.transplant_recipient",
+        "synonym", "kidney transplant" },
       { "condition.diabetes", "condition.diabetes", "code", "E10.9" },
       { "drug_class.transplant_immunosuppressants", "drug.tacrolimus",
         "synonym", "Prograf 1 mg BID" },
       { "drug_class.transplant_immunosuppressants", "drug.mycophenolate",
         "exact", "mycophenolate 500 mg" },
     },
-    unrecognized = { "kidney transplant" },
+    unrecognized = {},
   },
   { name = "unknown words everywhere",
     patient = { id = "MRN-0801",
@@ -408,9 +416,9 @@ describe("kb:screen rules", function()
     assert.same({ "critical warning.suicidal_thoughts thoughts of killing myself",
       "critical warning.suicidal_thoughts I have no reason to live",
       "info side_effect.hair_loss my hair is falling out" }, got)
-    -- "thoughts" is left over from "killing myself": listed as not recognised
-    assert.same({ "thoughts", "no thoughts of suicide" }, unknown(r))
-    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[2].suggestions)
+    -- "thoughts of killing myself" is a synonym since issue 13: nothing left over
+    assert.same({ "no thoughts of suicide" }, unknown(r))
+    assert.same({ "Suicidal thoughts or behaviour" }, r.unrecognized[1].suggestions)
   end)
 
   it("lists an unmatched term with up to three suggestions", function()
@@ -549,7 +557,8 @@ describe("kb:screen rules", function()
     r = screen_one("medications", "zidovudine")
     assert.same({ { "drug_class.myelosuppressive", "drug.zidovudine", "exact", "zidovudine" } },
       rows(r))
-    assert.same({ true, false }, { label_sourced(r.findings[1]) })
+    -- its sources are monographs, not the label itself (issue 13)
+    assert.equals("literature", kb:get(r.findings[1].id).evidence)
     assert.same({ "drug.zidovudine" }, matched("medications", "AZT"))
 
     -- a seed fact cites the article

@@ -260,7 +260,7 @@ local function open_output(path)
   end
   local f, err = core.output(path, { signals = as_command })
   if not f then fail(("%s:1:1: cannot write file: %s"):format(path, err)) end
-  local out = { file = f, tty = false }
+  local out = { file = f, tty = false, path = path }
   function out.commit()
     local ok, werr = f:commit()
     if not ok then return nil, ("%s:1:1: cannot write file: %s"):format(path, werr) end
@@ -312,9 +312,14 @@ local function read_limited(f, name)
   end
 end
 
+-- writes S to the output; a failure names the --output file, as its
+-- commit would (a device such as /dev/full fails at once or at the end,
+-- depending on how much was buffered)
 local function write(out, s)
   local ok, err = out.file:write(s)
-  if not ok then fail(("cannot write the report: %s"):format(tostring(err))) end
+  if ok then return end
+  if out.path then fail(("%s:1:1: cannot write file: %s"):format(out.path, tostring(err))) end
+  fail(("cannot write the report: %s"):format(tostring(err)))
 end
 
 local function check_reporting(command, opts)

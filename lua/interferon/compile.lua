@@ -146,6 +146,7 @@ function Build:add_entry(e)
   self.entries[id] = copy
   self.order[#self.order + 1] = id
   self:note_origin(id, e)
+  require("interferon.policy").check(e, function(key) return self:where(e, key) end)
 end
 
 -- On a critical entry an overlay may add to the text, never replace it:

@@ -64,7 +64,10 @@ schema.KEYS = {
   class = string_list, implies = string_list, patient_flag = one_of("pregnant", "breastfeeding"),
   type = one_of("vitamin", "mineral", "herbal", "other"),
   used_for_leukemia = boolean_value, usual = boolean_value,
-  evidence = one_of("article", "label", "classification"),
+  evidence = one_of("article", "label", "regulator", "literature", "classification"),
+  basis = one_of("contraindication", "risk_to_life", "boxed_warning",
+    "regulator_advice", "warning", "precaution", "special_concern",
+    "interaction", "side_effect", "advice"),
   note = string_value, author = string_value, title = string_value,
   publisher = string_value, url = string_value, retrieved = string_value,
   year = year_value,
@@ -72,7 +75,7 @@ schema.KEYS = {
 
 local COMMON = { "id", "kind", "name", "sources", "summary", "synonyms",
   "evidence", "note" }
-local CONCERN = { "severity", "action" }
+local CONCERN = { "severity", "action", "basis" }
 
 local function keys(...)
   local set = {}
