@@ -3,6 +3,7 @@
 local interferon = require("interferon")
 local core = require("interferon.core")
 local command = require("spec.command")
+local support = require("spec.support")
 
 local HOSTILE = {
   id = "MRN-<b>x</b>",
@@ -159,6 +160,24 @@ sys.stdout.write("valid")
       assert.matches("^Interferon symptom check: REVIEW\n", interferon.report(r, "text"))
       assert.truthy(interferon.report(r, "text"):find("\nCRITICAL  Suicidal thoughts or behaviour", 1, true))
       assert.truthy(interferon.report(r, "json"):find('"type":"symptoms"', 1, true))
+    end)
+  end)
+
+  describe("a result from a knowledge base of one's own", function()
+    local kb = assert(interferon.load({ support.tmpfile(support.kb_text()) }, { bundled = false }))
+    support.cleanup()
+
+    it("cites the sources of the knowledge base that made it, without opts.kb", function()
+      local r = assert(kb:screen({ conditions = { "first condition" } }))
+      assert.truthy(interferon.report(r, "markdown"):find("\n- r1: A reference\n", 1, true))
+      assert.truthy(interferon.report(r, "cds-hooks"):find("**Sources:**\\n\\n- A reference\\n", 1, true))
+      assert.equals(interferon.report(r, "html", { kb = kb }), interferon.report(r, "html"))
+    end)
+
+    it("cites ids, not the bundled knowledge base's titles, once copied", function()
+      local copy = interferon.report(assert(kb:screen({ conditions = { "X12" } })), "json")
+      local r = assert(core.decode(copy, "copy"))[1]
+      assert.truthy(interferon.report(r, "markdown"):find("\n- r1: reference.r1\n", 1, true))
     end)
   end)
 end)

@@ -156,8 +156,9 @@ interferon.patients = stream.patients
 
 --- Formats a screening or symptom result.  The same result always gives the
 -- same bytes; every report names the knowledge base's version and checksum
--- and carries the notice.  Sources are cited from `opts.kb`, or from the
--- bundled knowledge base when the result came from it.
+-- and carries the notice.  Sources are cited from `opts.kb`, else from the
+-- knowledge base that made the result, else (for a result copied or read
+-- back from JSON) from the bundled knowledge base when its checksum matches.
 -- @tparam table result a result of `screen` or `check_symptoms`
 -- @tparam string format `"text"`, `"markdown"`, `"json"` or `"html"`
 -- @tparam[opt] table opts `color` (text: ANSI colours), `kb` (the knowledge
@@ -167,11 +168,16 @@ interferon.patients = stream.patients
 -- format, `bad argument #1 ...` when RESULT is not a result
 function interferon.report(result, format, opts)
   if type(result) == "table" and type(result.kb) == "table" and
-      (opts == nil or (type(opts) == "table" and opts.kb == nil)) and
-      result.kb.checksum == interferon.default().checksum then
-    local with = { kb = interferon.default() }
-    for k, v in pairs(opts or {}) do with[k] = v end
-    opts = with
+      (opts == nil or (type(opts) == "table" and opts.kb == nil)) then
+    local kb = KB.of(result)
+    if not kb and result.kb.checksum == interferon.default().checksum then
+      kb = interferon.default()
+    end
+    if kb then
+      local with = { kb = kb }
+      for k, v in pairs(opts or {}) do with[k] = v end
+      opts = with
+    end
   end
   return report.render(result, format, opts)
 end

@@ -7,6 +7,7 @@
 -- sorted), and every id is a hash of the content, so the same result
 -- always gives the same bytes.  Nothing here reads a clock.
 local core = require("interferon.core")
+local KB = require("interferon.kb")
 local util = require("interferon.util")
 
 local interop = {}
@@ -80,8 +81,8 @@ end
 -- the knowledge base behind a result
 ---------------------------------------------------------------------------
 
--- opts.kb when given (it must be the result's KB), else the bundled KB
--- when the result came from it, else nil: then ids stand for names
+-- opts.kb when given (it must be the result's KB), else the KB that made
+-- the result, else nil: then ids stand for names
 local function result_kb(result, opts, level)
   if opts.kb ~= nil then
     if type(opts.kb) ~= "table" and type(opts.kb) ~= "userdata" or
@@ -91,8 +92,7 @@ local function result_kb(result, opts, level)
     end
     return opts.kb
   end
-  local kb = require("interferon").default()
-  return kb.checksum == result.kb.checksum and kb or nil
+  return KB.of(result)
 end
 
 local function name_of(kb, id)

@@ -13,6 +13,17 @@ local util = require("interferon.util")
 local KB = {}
 local methods = {}
 local state = setmetatable({}, { __mode = "k" })
+-- result -> the knowledge base (view) that made it.  A result stays a plain
+-- table the caller may change or serialise; this map only remembers where
+-- it came from, for reports that cite its sources.
+local made_by = setmetatable({}, { __mode = "k" })
+
+--- The knowledge base that made RESULT (a result of `kb:screen` or
+-- `kb:check_symptoms`), or nil for any other table.
+-- @local
+function KB.of(result)
+  return made_by[result]
+end
 
 --- The notice every result and report carries.
 KB.NOTICE = "This screening supports, and does not replace, clinical judgement: " ..
@@ -246,6 +257,7 @@ function methods:screen(p)
   local result = new_result(s, "screening")
   result.patient = { id = clean.id, sex = clean.sex, age = clean.age,
     pregnant = clean.pregnant, breastfeeding = clean.breastfeeding }
+  made_by[result] = self
   return run(s, result, fields)
 end
 
@@ -266,7 +278,9 @@ function methods:check_symptoms(list)
   end
   local ok, err = patient.check_list("symptoms", list)
   if not ok then return nil, err end
-  return run(s, new_result(s, "symptoms"), { field_spec("symptoms", list) })
+  local result = new_result(s, "symptoms")
+  made_by[result] = self
+  return run(s, result, { field_spec("symptoms", list) })
 end
 
 local function describe(s)
