@@ -8,6 +8,7 @@
 -- always gives the same bytes.  Nothing here reads a clock.
 local core = require("interferon.core")
 local KB = require("interferon.kb")
+local txt = require("interferon.text")
 local util = require("interferon.util")
 
 local interop = {}
@@ -41,16 +42,12 @@ local PREGNANCY_ANSWER = {
 }
 
 local SUMMARY_MAX = 139                        -- CDS Hooks: fewer than 140
-local clean = core.text_clean
 
 ---------------------------------------------------------------------------
 -- text helpers
 ---------------------------------------------------------------------------
 
-local function show(v)
-  if type(v) == "number" and v % 1 == 0 then return ("%d"):format(v) end
-  return clean(tostring(v))
-end
+local show, md = txt.show, txt.md
 
 --- S (valid UTF-8, as text_clean makes it) cut to at most MAX characters,
 -- at a character boundary, with an ellipsis when cut.
@@ -62,12 +59,6 @@ function interop.truncate(s, max)
     if n > max then return s:sub(1, cut - 1) .. "\226\128\166" end
   end
   return s
-end
-
--- input as Markdown text: never markup
-local function md(v)
-  return (show(v):gsub("[&<>]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" })
-    :gsub("[\\`*_%[%]|~#!]", "\\%0"))
 end
 
 -- a hex digest as a UUID: version 8 (RFC 9562, custom: here SHA-256)
@@ -103,10 +94,7 @@ end
 local function citation(kb, id)
   local r = kb and kb:get(id)
   if not r then return id, nil end
-  local cite = r.title or r.name
-  if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
-  if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-  return cite, r.url
+  return txt.citation(r)
 end
 
 -- how the patient's term was matched, in words

@@ -8,6 +8,7 @@
 local compile = require("interferon.compile")
 local patient = require("interferon.patient")
 local schema = require("interferon.schema")
+local text = require("interferon.text")
 local util = require("interferon.util")
 
 local KB = {}
@@ -145,19 +146,6 @@ function methods:list(kind, filter)
   return out
 end
 
-local function wrap(text, width, indent)
-  local lines, line = {}, indent
-  for word in text:gmatch("%S+") do
-    if #line + #word + 1 > width and line ~= indent then
-      lines[#lines + 1] = line
-      line = indent
-    end
-    line = line .. (line == indent and "" or " ") .. word
-  end
-  if line ~= indent then lines[#lines + 1] = line end
-  return table.concat(lines, "\n")
-end
-
 --- A multi-line human text about an entry, with its sources in full.
 -- @function kb:explain
 -- @tparam string id the entry's id
@@ -174,12 +162,12 @@ function methods:explain(id)
   end
   local out = { ("%s (%s)"):format(e.name, e.id) }
   local function add(label, value)
-    if value then out[#out + 1] = wrap(label .. ": " .. value, 78, "") end
+    if value then out[#out + 1] = text.wrap(label .. ": " .. value, 78, "") end
   end
   add("kind", e.kind:gsub("_", " "))
   add("severity", e.severity)
   add("frequency", e.frequency and e.frequency:gsub("_", " "))
-  if e.summary then out[#out + 1] = wrap(e.summary, 78, "") end
+  if e.summary then out[#out + 1] = text.wrap(e.summary, 78, "") end
   add("action", e.action)
   add("note", e.note)
   add("also called", e.synonyms and table.concat(e.synonyms, ", "))
@@ -189,12 +177,8 @@ function methods:explain(id)
   add("evidence", e.evidence)
   out[#out + 1] = "sources:"
   for _, src in ipairs(e.sources) do
-    local r = s.entries[src]
-    local cite = r.title
-    if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
-    if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-    if r.url then cite = cite .. " " .. r.url end
-    out[#out + 1] = wrap(("[%s] %s"):format(src, cite), 78, "  ")
+    local cite = text.citation(s.entries[src], true)
+    out[#out + 1] = "  " .. text.wrap(("[%s] %s"):format(src, cite), 78, "  ")
   end
   return table.concat(out, "\n")
 end

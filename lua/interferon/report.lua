@@ -7,6 +7,7 @@
 local core = require("interferon.core")
 local schema = require("interferon.schema")
 local interop = require("interferon.interop")
+local txt = require("interferon.text")
 
 local report = {}
 
@@ -26,39 +27,9 @@ local SEVERITIES = schema.SEVERITIES
 local PATIENT_KEYS = { "id", "sex", "age", "pregnant", "breastfeeding" }
 local OBJECT = { __json = "object" }     -- an empty table that JSON writes as {}
 
-local clean = core.text_clean
-
--- a value from the result as plain text: strings cleaned, booleans as words
-local function show(v)
-  if type(v) == "boolean" then return v and "yes" or "no" end
-  if type(v) == "number" and v % 1 == 0 and math.abs(v) < 2 ^ 53 then
-    return ("%.0f"):format(v)
-  end
-  return clean(tostring(v))
-end
-
--- display width of a cleaned (valid UTF-8) string: its code points
-local function width(s)
-  return #s - select(2, s:gsub("[\128-\191]", ""))
-end
+local show, width, wrap, md = txt.show, txt.width, txt.wrap, txt.md
 
 local function pad(s, n) return s .. (" "):rep(n - width(s)) end
-
--- words of TEXT filled to WIDTH columns, later lines after INDENT
-local function wrap(text, cols, indent)
-  local lines, words, used, room = {}, {}, 0, cols - #indent
-  for word in text:gmatch("%S+") do
-    local w = word:find("[\128-\255]") and width(word) or #word
-    if used > 0 and used + 1 + w > room then
-      lines[#lines + 1] = table.concat(words, " ")
-      words, used = {}, 0
-    end
-    words[#words + 1] = word
-    used = used + (used > 0 and 1 or 0) + w
-  end
-  lines[#lines + 1] = table.concat(words, " ")
-  return table.concat(lines, "\n" .. indent)
-end
 
 local function short_source(id) return (id:gsub("^reference%.", "")) end
 
@@ -113,12 +84,7 @@ end
 -- a reference as one line of text, from KB when it has the entry
 local function citation(kb, id)
   local r = kb and kb:get(id)
-  if not r then return id end
-  local cite = r.title or r.name
-  if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
-  if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-  if r.url then cite = cite .. " " .. r.url end
-  return cite
+  return r and (txt.citation(r, true)) or id
 end
 
 -- ------------------------------------------------------------------------
@@ -180,13 +146,6 @@ end
 -- ------------------------------------------------------------------------
 -- markdown
 -- ------------------------------------------------------------------------
-
--- input as Markdown text: never markup, never a table break
-local function md(v)
-  return (show(v):gsub("[\\`*_%[%]|~<>&#!]", {
-    ["<"] = "&lt;", [">"] = "&gt;", ["&"] = "&amp;",
-  }):gsub("[\\`*_%[%]|~#!]", "\\%0"))
-end
 
 local function markdown_body(result, opts, meta)
   local status = result.status == "clear" and "clear" or "review"
