@@ -974,4 +974,6 @@ void decode_open(lua_State *L) {
   ifn_setfuncs(L, decode_funcs, 0);
   decode_pushnull(L);
   lua_setfield(L, -2, "null");
+  ifn_pushinteger(L, (lua_Integer)POS_LINE);  /* for util.where */
+  lua_setfield(L, -2, "POS_LINE");
 }

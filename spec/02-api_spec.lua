@@ -182,5 +182,21 @@ describe("a knowledge base", function()
       assert.has_error(function() interferon.screen("patient") end,
         "bad argument #1 to 'screen' (table expected, got string)")
     end)
+
+    it("blames the line that made the call", function()
+      -- (no `return`: a tail call would leave no line to blame)
+      local calls = {
+        function() kb:get(1) end, function() interferon.screen(1) end,
+        function() interferon.lookup(1) end, function() interferon.load(1) end,
+        function() interferon.patients(1) end, function() kb:list("x") end,
+      }
+      for _, call in ipairs(calls) do
+        local want = ("spec/02-api_spec.lua:%d: bad argument #1 to "):format(
+          debug.getinfo(call, "S").linedefined)
+        local ok, err = pcall(call)
+        assert.is_false(ok)
+        assert.equals(want, err:sub(1, #want))
+      end
+    end)
   end)
 end)

@@ -158,8 +158,7 @@ for k, v in pairs(OPTIONS.symptoms) do OPTIONS.screen[k] = v end
 -- ------------------------------------------------------------------------
 
 -- a usage or input failure, carried by error() to main
-local Failure = {}
-local function fail(message) error(setmetatable({ message = message }, Failure), 0) end
+local fail = util.fail
 
 local function say(message) io.stderr:write("interferon: ", message, "\n") end
 
@@ -571,12 +570,12 @@ function M.main(args)
   for i = 1, #args do list[i] = tostring(args[i]) end
   -- a closure, not xpcall(run, handler, list): Lua 5.1 passes no arguments
   local ok, status = xpcall(function() return run(list) end, function(e)
-    if getmetatable(e) == Failure then return e end
+    if util.failure(e) then return e end
     return debug.traceback(tostring(e), 2)
   end)
   if ok then return status end
-  if getmetatable(status) == Failure then
-    say(status.message)
+  if util.failure(status) then
+    say(util.failure(status))
   else
     say("internal error: " .. status)
   end

@@ -57,19 +57,15 @@ end
 -- is not a table or holds a non-string; likewise for OPTS
 -- @usage local kb, err = interferon.load({ "site.yaml" })
 function interferon.load(files, opts)
-  if files ~= nil and type(files) ~= "table" then
-    error(("bad argument #1 to 'load' (table expected, got %s)"):format(type(files)), 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #2 to 'load' (table expected, got %s)"):format(type(opts)), 2)
-  end
+  if files ~= nil then util.checktype(files, "table", 1, "load") end
+  if opts ~= nil then util.checktype(opts, "table", 2, "load") end
   local list = {}
   if not (opts and opts.bundled == false) then
     for _, f in ipairs(core.bundled()) do list[#list + 1] = f end
   end
   for i, path in ipairs(files or {}) do
     if type(path) ~= "string" then
-      error(("bad argument #1 to 'load' (file %d is a %s, not a path)"):format(i, type(path)), 2)
+      util.argerror(1, "load", ("file %d is a %s, not a path"):format(i, type(path)))
     end
     local text, err = read_file(path)
     if not text then return nil, err end
@@ -94,12 +90,11 @@ function interferon.default()
 end
 
 -- interferon.NAME(arg): kb:NAME(arg) on interferon.default(), with the
--- argument checked here so that a misuse names interferon.NAME
+-- argument checked here so that a misuse names interferon.NAME.  The
+-- wrapper is tail-called, so its caller is the caller of interferon.NAME.
 local function on_default(name, want)
   return function(arg)
-    if type(arg) ~= want then
-      error(("bad argument #1 to '%s' (%s expected, got %s)"):format(name, want, type(arg)), 3)
-    end
+    util.checktype(arg, want, 1, name)
     local kb = interferon.default()
     return kb[name](kb, arg)
   end

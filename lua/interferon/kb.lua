@@ -39,21 +39,16 @@ for field, kinds in pairs(schema.FIELD_KINDS) do
 end
 local MEDICATION_MASK = FIELD_MASK.medications
 
+-- the state of the knowledge base SELF, for its method FNAME
 local function self_state(self, fname)
   local s = state[self]
   if not s then
-    error(("bad argument #1 to '%s' (knowledge base expected, got %s)")
-      :format(fname, type(self)), 3)
+    util.argerror(1, fname, ("knowledge base expected, got %s"):format(type(self)), 2)
   end
   return s
 end
 
-local function check_string(v, n, fname)
-  if type(v) ~= "string" then
-    error(("bad argument #%d to '%s' (string expected, got %s)")
-      :format(n, fname, type(v)), 3)
-  end
-end
+local function check_string(v, n, fname) util.checktype(v, "string", n, fname, 2) end
 
 --- The entry with this id.
 -- @function kb:get
@@ -129,13 +124,12 @@ function methods:list(kind, filter)
   if kind ~= nil then
     check_string(kind, 1, "list")
     if not schema.KIND_BIT[kind] then
+      -- the suggestion goes after the parenthesis, as elsewhere
       error(("bad argument #1 to 'list' (unknown kind '%s')%s")
         :format(kind, util.did_you_mean(kind, schema.KINDS)), 2)
     end
   end
-  if filter ~= nil and type(filter) ~= "table" then
-    error(("bad argument #2 to 'list' (table expected, got %s)"):format(type(filter)), 2)
-  end
+  if filter ~= nil then util.checktype(filter, "table", 2, "list") end
   local out = {}
   for _, id in ipairs(s.ids) do
     local e = s.entries[id]
@@ -221,9 +215,7 @@ end
 -- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function methods:screen(p)
   local s = self_state(self, "screen")
-  if type(p) ~= "table" then
-    error(("bad argument #1 to 'screen' (table expected, got %s)"):format(type(p)), 2)
-  end
+  util.checktype(p, "table", 1, "screen")
   local clean, err, field = patient.check(p)
   if not clean then return nil, err, field end
   local fields = {}
@@ -256,10 +248,7 @@ end
 -- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function methods:check_symptoms(list)
   local s = self_state(self, "check_symptoms")
-  if type(list) ~= "table" then
-    error(("bad argument #1 to 'check_symptoms' (table expected, got %s)")
-      :format(type(list)), 2)
-  end
+  util.checktype(list, "table", 1, "check_symptoms")
   local ok, err = patient.check_list("symptoms", list)
   if not ok then return nil, err end
   local result = new_result(s, "symptoms")
