@@ -183,6 +183,7 @@ end
 -- text), MedicationStatement and MedicationRequest (ATC code, else text,
 -- else RxNorm display) and pregnancy status Observations (LOINC 82810-3).
 -- The mappings are in the README, "Interoperability".
+-- @function from_fhir
 -- @tparam string json the Bundle
 -- @tparam[opt] table opts `name` (for messages, default "bundle"), `as_of` ("YYYY-MM-DD")
 -- @treturn table the patient
