@@ -89,20 +89,6 @@ function interferon.default()
   return default_kb
 end
 
--- interferon.NAME(arg): kb:NAME(arg) on interferon.default(), with the
--- argument checked here so that a misuse names interferon.NAME.  The
--- wrapper is tail-called, so its caller is the caller of interferon.NAME.
-local function on_default(name, want)
-  return function(arg)
-    util.checktype(arg, want, 1, name)
-    local kb = interferon.default()
-    return kb[name](kb, arg)
-  end
-end
-local screen_default = on_default("screen", "table")
-local check_symptoms_default = on_default("check_symptoms", "table")
-local lookup_default = on_default("lookup", "string")
-
 --- Screens a patient against the bundled knowledge base: `kb:screen` on
 -- `interferon.default()`.
 -- @tparam table patient the patient (see `kb:screen` for the fields)
@@ -112,7 +98,8 @@ local lookup_default = on_default("lookup", "string")
 -- @treturn[2] string the field at fault
 -- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function interferon.screen(patient)
-  return screen_default(patient)
+  util.checktype(patient, "table", 1, "screen")   -- here: a misuse names our caller
+  return interferon.default():screen(patient)
 end
 
 --- Checks symptoms reported during therapy against the bundled knowledge
@@ -123,7 +110,8 @@ end
 -- @treturn[2] string the message
 -- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function interferon.check_symptoms(list)
-  return check_symptoms_default(list)
+  util.checktype(list, "table", 1, "check_symptoms")
+  return interferon.default():check_symptoms(list)
 end
 
 --- Looks a term up in the bundled knowledge base: `kb:lookup` on
@@ -135,7 +123,8 @@ end
 -- @treturn[2] {string,...} up to three suggested entry names (possibly empty)
 -- @raise `bad argument #1 to 'lookup' (string expected, got ...)`
 function interferon.lookup(term)
-  return lookup_default(term)
+  util.checktype(term, "string", 1, "lookup")
+  return interferon.default():lookup(term)
 end
 
 --- Iterates over the patients of a YAML file (one or many documents) or a
