@@ -174,6 +174,28 @@ sys.stdout.write("valid")
       assert.equals(interferon.report(r, "html", { kb = kb }), interferon.report(r, "html"))
     end)
 
+    it("renders in every format without loading the bundled knowledge base", function()
+      -- in a fresh process: the bundled KB's index alone is about 6 MB of heap
+      local r = command.sh(command.lua .. " -e " .. command.quote(("local path = %q"):format(
+        support.tmpfile(support.kb_text())) .. [[
+
+        local i = require("interferon")
+        local kb = assert(i.load({ path }, { bundled = false }))
+        local r = assert(kb:screen({ conditions = { "first condition" } }))
+        collectgarbage() collectgarbage()
+        local before = collectgarbage("count")
+        for _, f in ipairs({ "text", "markdown", "json", "html", "cds-hooks", "fhir" }) do
+          i.report(r, f)
+        end
+        collectgarbage() collectgarbage()
+        io.write(("%.0f KB more"):format(collectgarbage("count") - before))
+      ]]))
+      support.cleanup()
+      assert.same({ 0, "" }, { r.status, r.err })
+      local kb_more = tonumber(r.out:match("^(%d+) KB more$"))
+      assert.is_true(kb_more < 1024, r.out)
+    end)
+
     it("cites ids, not the bundled knowledge base's titles, once copied", function()
       local copy = interferon.report(assert(kb:screen({ conditions = { "X12" } })), "json")
       local r = assert(core.decode(copy, "copy"))[1]
