@@ -83,6 +83,13 @@ deps:
 deps-build:
 	@sh .ci/deps $(DEB_BUILD)
 
+# Two tiers: the core suite (every spec but those tagged #external) runs
+# on every Lua and under the sanitizers; the external specs (luarocks
+# install, headless Chromium, the Node schema validator, python3's strict
+# JSON, a terminal) test the outside world once, in `make test`.
+CORE = --exclude-tags=external
+DEB_TEST += python3
+
 test: deps node-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
@@ -106,9 +113,10 @@ $(NODE_DIR)/node_modules/.installed: spec/package.json spec/package-lock.json
 # ---------------------------------------------------------------------
 # Lua versions and docs (issue 7).  `make test LUA=luajit` (or lua5.1,
 # lua5.2, lua5.3) runs the suite on one Lua; `make test-all` lints once,
-# then builds and runs the suite on every Lua of LUAS, each in its own
+# then builds and runs the core suite on every Lua of LUAS, each in its own
 # build/LUA_BIN, compares the command's output across them (spec/same),
-# and ends with one line per version and the total "N passed, N failed".
+# and ends with one line per version and the total "N passed, N failed,
+# N skipped".
 # `make docs` renders the API reference with LDoc (config.ld) into
 # build/docs; any LDoc warning fails it.
 LUAS = lua5.1 lua5.2 lua5.3 lua5.4 luajit
@@ -126,10 +134,10 @@ DOCS = build/docs
 deps-all:
 	@sh .ci/deps $(DEB_ALL)
 
-# the suite on $(LUA) alone: no package check, no lint
-test-suite: node-deps
+# the core suite on $(LUA) alone: no package check, no lint
+test-suite:
 	@$(MAKE) --no-print-directory all
-	@$(RUN_ENV) INTERFERON_LUA=$(LUA) bash spec/run $(LUA)
+	@$(RUN_ENV) INTERFERON_LUA=$(LUA) bash spec/run $(LUA) $(CORE)
 
 test-all: deps-all
 	@$(MAKE) --no-print-directory lint
@@ -139,19 +147,20 @@ test-all: deps-all
 	  $(MAKE) --no-print-directory LUA=$$l test-suite > build/test-$$l.log 2>&1 \
 	    || status=1; \
 	  grep -A 8 '^not ok' build/test-$$l.log | head -n 80; \
-	  line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' build/test-$$l.log | tail -n 1); \
-	  [ -n "$$line" ] || { tail -n 20 build/test-$$l.log; line="0 passed, 1 failed"; }; \
+	  line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$$' build/test-$$l.log | tail -n 1); \
+	  [ -n "$$line" ] || { tail -n 20 build/test-$$l.log; line="0 passed, 1 failed, 0 skipped"; }; \
 	  echo "$$l: $$line" | tee -a build/test-all.txt; \
 	done; \
 	echo "== the same output on every version (spec/same)"; \
 	bash spec/same $(SAME_LUAS) > build/test-same.log 2>&1 || status=1; \
 	grep -v '^[0-9]* passed' build/test-same.log | head -n 80; \
-	echo "same output: $$(tail -n 1 build/test-same.log)" | tee -a build/test-all.txt; \
-	awk '{ p += $$(NF-3); f += $$(NF-1) } END { print p " passed, " f " failed" }' \
-	  build/test-all.txt; \
+	echo "same output: $$(tail -n 1 build/test-same.log), 0 skipped" | tee -a build/test-all.txt; \
+	awk '{ p += $$(NF-5); f += $$(NF-3); s += $$(NF-1) } \
+	  END { print p " passed, " f " failed, " s " skipped" }' build/test-all.txt; \
 	exit $$status
 
-docs: deps-all
+docs:
+	@sh .ci/deps lua-ldoc
 	@rm -rf $(DOCS) && mkdir -p $(DOCS)
 	ldoc --fatalwarnings -q -d $(DOCS) .
 	@echo "API reference: $(DOCS)/index.html"
@@ -232,7 +241,7 @@ HOST_DEPS = $(HOST_SOURCES) $(HEADERS) spec/host/host.h
 check-hardening: check-asan check-valgrind check-oom check-threads fuzz
 
 # the module with ASan and UBSan (gcc's, so that the libasan preloaded
-# into the stock interpreter is the one it was built against), the whole
+# into the stock interpreter is the one it was built against), the core
 # suite under it; any report fails the run
 ASAN_BUILD = build/asan-$(LUA_BIN)
 ASAN_CFLAGS = -O1 -g -fPIC -fsanitize=address,undefined \
@@ -248,13 +257,13 @@ check-asan: deps-build
 	gcc -shared -fPIC -o $(ASAN_BUILD)/preload.so spec/asan/preload.c
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) asan-suite
 
-# (MAKEFLAGS emptied: a spec that runs make, through luarocks, must build
-# the ordinary module, not this one)
+# (MAKEFLAGS emptied: should a spec run make, it must build the ordinary
+# module, not this one)
 asan-suite:
 	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) $(ASAN_ENV) ASAN_LUA=$(LUA) INTERFERON_LUA=$(CURDIR)/spec/asan/lua \
-	  bash spec/run spec/asan/lua
+	  bash spec/run spec/asan/lua $(CORE)
 
-# the suite under valgrind memcheck (spec/valgrind/lua wraps the
+# the core suite under valgrind memcheck (spec/valgrind/lua wraps the
 # interpreter): zero errors, zero definite leaks
 VALGRIND_BUILD = build/valgrind-$(LUA_BIN)
 
@@ -264,7 +273,7 @@ check-valgrind: deps-build
 
 valgrind-suite:
 	@MAKEFLAGS= MAKELEVEL= $(RUN_ENV) VALGRIND_LUA=$(LUA) INTERFERON_LUA=$(LUA) \
-	  bash spec/run spec/valgrind/lua
+	  bash spec/run spec/valgrind/lua $(CORE)
 
 # libFuzzer harnesses: spec/fuzz/driver.c runs spec/fuzz/NAME.lua on each
 # input; seeds in spec/fuzz/corpus/NAME, new inputs in build/fuzz/NAME

@@ -1,8 +1,15 @@
 rockspec_format = "3.0"
 package = "interferon"
 version = "scm-1"
+-- An scm rockspec for a project not yet published: no server holds its
+-- source, so the URL is in the reserved domain .invalid (RFC 2606), which
+-- never resolves: `luarocks build` of this file alone fails at once
+-- instead of fetching anything.  Build from a checkout with
+-- `luarocks make`, which uses the checkout and never reads this URL
+-- (offline; the README, "Installing with LuaRocks").  Once the repository
+-- is public, its git URL goes here.
 source = {
-  url = "git+file:///work/main",
+  url = "git+https://interferon.invalid/interferon.git",
 }
 description = {
   summary = "Interferon therapy knowledge base and patient screening for Lua",

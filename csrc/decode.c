@@ -217,15 +217,27 @@ static int byte_at(Decoder *d, size_t offset) {
   return c;
 }
 
-/* fails with libyaml's own account of a syntax error */
+/* fails with libyaml's own account of a syntax error.  libyaml 0.2.5
+** refuses a tab where a token should start: as indentation (only blanks
+** before it on its line) YAML forbids it; after an indicator such as "-"
+** or "?" YAML allows it as separating space, but libyaml does not. */
 static int fail_parser(lua_State *L, Decoder *d) {
   yaml_parser_t *p = &d->parser;
   const char *problem = p->problem ? p->problem : "cannot parse the input";
   if (p->error == YAML_SCANNER_ERROR && p->problem != NULL &&
       strstr(p->problem, "cannot start any token") != NULL &&
       byte_at(d, p->problem_mark.index) == '\t') {
-    push_where(L, d, (long)p->problem_mark.line, (long)p->problem_mark.column);
-    lua_pushliteral(L, "tab characters are not allowed for indentation (use spaces)");
+    size_t k, col = p->problem_mark.column, at = p->problem_mark.index;
+    int indent = col <= at;
+    for (k = 1; indent && k <= col; k++) {
+      int c = byte_at(d, at - k);
+      indent = c == ' ' || c == '\t';
+    }
+    push_where(L, d, (long)p->problem_mark.line, (long)col);
+    if (indent)
+      lua_pushliteral(L, "tab characters are not allowed for indentation (use spaces)");
+    else
+      lua_pushliteral(L, "tab characters are not supported here (use spaces)");
     lua_concat(L, 2);
     return -1;
   }
@@ -366,15 +378,18 @@ static int parse_int(const char *s, size_t n, ifn_Integer *out) {
 
 enum { T_ANY, T_STR, T_INT, T_FLOAT, T_BOOL, T_NULL, T_MAP, T_SEQ, T_BAD };
 
-/* the core-schema type a tag asks for */
-static int tag_type(const yaml_char_t *tag) {
+/* the core-schema type a tag asks for.  The non-specific tag "!" (YAML
+** 1.2, 6.9.1) makes a scalar a string ("! 12" is "12", a bare "!" the
+** empty string) and leaves a collection what it is: is_scalar says which. */
+static int tag_type(const yaml_char_t *tag, int is_scalar) {
   static const char *const names[] = {"str", "int", "float", "bool", "null",
                                       "map", "seq", NULL};
   const char *t = (const char *)tag;
   const char *prefix = "tag:yaml.org,2002:";
   size_t pl = strlen(prefix);
   int i;
-  if (t == NULL || strcmp(t, "!") == 0) return T_ANY;
+  if (t == NULL) return T_ANY;
+  if (strcmp(t, "!") == 0) return is_scalar ? T_STR : T_ANY;
   if (strncmp(t, prefix, pl) != 0) return T_BAD;
   for (i = 0; names[i] != NULL; i++)
     if (strcmp(t + pl, names[i]) == 0) return T_STR + i;
@@ -433,7 +448,7 @@ static int push_scalar(lua_State *L, Decoder *d) {
   yaml_event_t *e = &d->event;
   const char *s = (const char *)e->data.scalar.value;
   size_t n = e->data.scalar.length;
-  int want = tag_type(e->data.scalar.tag);
+  int want = tag_type(e->data.scalar.tag, 1);
   if ((long)n > d->lim.max_scalar) {
     lua_pushfstring(L, "scalar of %d bytes is longer than the limit of %d",
                     (int)n, (int)d->lim.max_scalar);
@@ -595,7 +610,7 @@ static int build_collection(lua_State *L, Decoder *d, long depth) {
                                   : e->data.sequence_start.tag;
   const yaml_char_t *anchor = is_map ? e->data.mapping_start.anchor
                                      : e->data.sequence_start.anchor;
-  int want = tag_type(tag), anchor_slot = 0;
+  int want = tag_type(tag, 0), anchor_slot = 0;
   unsigned short *hint = depth >= HINT_DEPTHS ? NULL
                        : is_map ? &d->map_hint[depth] : &d->seq_hint[depth];
   int size = hint != NULL ? *hint : 0;
@@ -974,4 +989,6 @@ void decode_open(lua_State *L) {
   ifn_setfuncs(L, decode_funcs, 0);
   decode_pushnull(L);
   lua_setfield(L, -2, "null");
+  ifn_pushinteger(L, (lua_Integer)POS_LINE);  /* for util.where */
+  lua_setfield(L, -2, "POS_LINE");
 }

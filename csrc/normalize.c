@@ -277,4 +277,6 @@ static int core_normalize(lua_State *L) {
 void normalize_open(lua_State *L) {
   lua_pushcfunction(L, core_normalize);
   lua_setfield(L, -2, "normalize");
+  ifn_pushinteger(L, NORM_MAX);     /* the compiler's limit on a name */
+  lua_setfield(L, -2, "NORM_MAX");
 }

@@ -31,7 +31,8 @@ int norm_term_cap(const char *s, size_t n, int mode, char *out, int cap);
 ** there is nothing to split).  STARTS and LENS locate the parts in S. */
 int norm_split(const char *s, size_t n, size_t *starts, size_t *lens);
 
-/* registers core.normalize in the table at the top of the stack */
+/* registers core.normalize and core.NORM_MAX in the table at the top of
+** the stack */
 void normalize_open(lua_State *L);
 
 #endif

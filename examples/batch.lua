@@ -4,6 +4,9 @@
 -- the job goes on: every record in is one report or one error out.
 --
 --   lua5.4 examples/batch.lua examples/roster.yaml reports/ [html|markdown|json|text]
+-- (with the module installed; from a checkout, after `make`, put
+-- LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/lua5.4/?.so;;'
+-- before the command, as the README says)
 --
 -- Exit status: 0 all screened, 2 a record could not be read or a report written.
 local interferon = require("interferon")

@@ -4,6 +4,9 @@
 --
 --   lua5.4 examples/checkin.lua nausea "metallic taste" "can't sleep"
 --   printf 'fever\nchills\n' | lua5.4 examples/checkin.lua
+-- (with the module installed; from a checkout, after `make`, put
+-- LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/lua5.4/?.so;;'
+-- before the command, as the README says)
 --
 -- Exit status: 0 nothing urgent, 1 a critical finding (call the care team now).
 local interferon = require("interferon")

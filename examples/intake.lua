@@ -3,6 +3,9 @@
 --
 --   lua5.4 examples/intake.lua --id MRN-0107 --sex male --age 63 \
 --     --condition "type 2 diabetes" --medication "Ativan 1 mg" --supplement "St John's wort"
+-- (with the module installed; from a checkout, after `make`, put
+-- LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/lua5.4/?.so;;'
+-- before the command, as the README says)
 --
 -- Exit status: 0 clear, 1 the patient needs review, 2 the answers were refused.
 local interferon = require("interferon")

@@ -2,6 +2,9 @@
 -- opens the same session by hand, with the module loaded as `ifn`.
 --
 --   lua5.4 examples/repl.lua
+-- (with the module installed; from a checkout, after `make`, put
+-- LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/lua5.4/?.so;;'
+-- before the command, as the README says)
 local ifn = require("interferon")
 
 local kb = ifn.default()

@@ -37,6 +37,9 @@ describe("the loader", function()
       "FILE:3:1: did not find expected node content (while parsing a flow node at line 3, column 1)" },
     { "a tab used for indentation", "format: interferon-kb/1\nentries:\n\t- id: x\n",
       "FILE:3:1: tab characters are not allowed for indentation (use spaces)" },
+    -- YAML allows a tab as separating space after "-"; libyaml 0.2.5 does not
+    { "a tab after a list's dash", "format: interferon-kb/1\nentries:\n  -\tid: x\n",
+      "FILE:3:4: tab characters are not supported here (use spaces)" },
     { "a duplicate key", "format: interferon-kb/1\nformat: interferon-kb/1\n",
       "FILE:2:1: duplicate key 'format'" },
     { "a tag outside the core schema", "format: !!python/object x\n",

@@ -123,7 +123,10 @@ describe("a knowledge base", function()
         "attempt to modify a read-only knowledge base (field '1')")
       assert.has_error(function() kb.version = "x" end,
         "attempt to modify a read-only knowledge base (field 'version')")
-      assert.has_error(function() setmetatable(e, nil) end)
+      -- an entry is a table from Lua 5.2 on, a userdata on 5.1 and LuaJIT
+      assert.has_error(function() setmetatable(e, nil) end, type(e) == "table" and
+        "cannot change a protected metatable" or
+        "bad argument #1 to 'setmetatable' (table expected, got userdata)")
     end)
 
     it("still supports #, interferon.ipairs and interferon.pairs", function()
@@ -178,6 +181,22 @@ describe("a knowledge base", function()
         "bad argument #1 to 'load' (table expected, got string)")
       assert.has_error(function() interferon.screen("patient") end,
         "bad argument #1 to 'screen' (table expected, got string)")
+    end)
+
+    it("blames the line that made the call", function()
+      -- (no `return`: a tail call would leave no line to blame)
+      local calls = {
+        function() kb:get(1) end, function() interferon.screen(1) end,
+        function() interferon.lookup(1) end, function() interferon.load(1) end,
+        function() interferon.patients(1) end, function() kb:list("x") end,
+      }
+      for _, call in ipairs(calls) do
+        local want = ("spec/02-api_spec.lua:%d: bad argument #1 to "):format(
+          debug.getinfo(call, "S").linedefined)
+        local ok, err = pcall(call)
+        assert.is_false(ok)
+        assert.equals(want, err:sub(1, #want))
+      end
     end)
   end)
 end)

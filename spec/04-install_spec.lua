@@ -11,7 +11,7 @@ end
 local lua = os.getenv("INTERFERON_LUA") or "lua5.4"
 local version = _VERSION:match("%d+%.%d+")
 
-describe("luarocks make", function()
+describe("luarocks make #external", function()
   local tree = os.tmpname()
   os.remove(tree)
 

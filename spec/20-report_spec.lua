@@ -3,6 +3,7 @@
 local interferon = require("interferon")
 local core = require("interferon.core")
 local command = require("spec.command")
+local support = require("spec.support")
 
 local HOSTILE = {
   id = "MRN-<b>x</b>",
@@ -34,11 +35,8 @@ describe("interferon.report", function()
   end)
 
   it("raises on an unknown format, naming the formats there are", function()
-    -- the list grows as formats are added; every format this spec knows is in it
-    local formats = table.concat(require("interferon.report").FORMATS, ", ")
-    for _, f in ipairs({ "html", "json", "markdown", "text" }) do
-      assert.truthy(formats:find(f, 1, true), f)
-    end
+    local formats = "cds-hooks, fhir, html, json, markdown, text"
+    assert.equals(formats, table.concat(require("interferon.report").FORMATS, ", "))
     assert.has_error(function() interferon.report(screened(), "pdf") end,
       "bad argument #2 to 'report' (unknown format 'pdf': the formats are " .. formats .. ")")
     assert.has_error(function() interferon.report(screened()) end,
@@ -93,7 +91,7 @@ describe("interferon.report", function()
       assert.truthy(json:find('"patient":{"age":41,"id":"MRN-<b>x</b>","sex":"female"}', 1, true))
     end)
 
-    it("is valid JSON with sorted keys, as a strict parser reads it", function()
+    it("is valid JSON with sorted keys, as a strict parser reads it #external", function()
       if not python() then
         pending("python3 is not installed: the strict JSON check needs it")
         return
@@ -162,6 +160,46 @@ sys.stdout.write("valid")
       assert.matches("^Interferon symptom check: REVIEW\n", interferon.report(r, "text"))
       assert.truthy(interferon.report(r, "text"):find("\nCRITICAL  Suicidal thoughts or behaviour", 1, true))
       assert.truthy(interferon.report(r, "json"):find('"type":"symptoms"', 1, true))
+    end)
+  end)
+
+  describe("a result from a knowledge base of one's own", function()
+    local kb = assert(interferon.load({ support.tmpfile(support.kb_text()) }, { bundled = false }))
+    support.cleanup()
+
+    it("cites the sources of the knowledge base that made it, without opts.kb", function()
+      local r = assert(kb:screen({ conditions = { "first condition" } }))
+      assert.truthy(interferon.report(r, "markdown"):find("\n- r1: A reference\n", 1, true))
+      assert.truthy(interferon.report(r, "cds-hooks"):find("**Sources:**\\n\\n- A reference\\n", 1, true))
+      assert.equals(interferon.report(r, "html", { kb = kb }), interferon.report(r, "html"))
+    end)
+
+    it("renders in every format without loading the bundled knowledge base", function()
+      -- in a fresh process: the bundled KB's index alone is about 6 MB of heap
+      local r = command.sh(command.lua .. " -e " .. command.quote(("local path = %q"):format(
+        support.tmpfile(support.kb_text())) .. [[
+
+        local i = require("interferon")
+        local kb = assert(i.load({ path }, { bundled = false }))
+        local r = assert(kb:screen({ conditions = { "first condition" } }))
+        collectgarbage() collectgarbage()
+        local before = collectgarbage("count")
+        for _, f in ipairs({ "text", "markdown", "json", "html", "cds-hooks", "fhir" }) do
+          i.report(r, f)
+        end
+        collectgarbage() collectgarbage()
+        io.write(("%.0f KB more"):format(collectgarbage("count") - before))
+      ]]))
+      support.cleanup()
+      assert.same({ 0, "" }, { r.status, r.err })
+      local kb_more = tonumber(r.out:match("^(%d+) KB more$"))
+      assert.is_true(kb_more < 1024, r.out)
+    end)
+
+    it("cites ids, not the bundled knowledge base's titles, once copied", function()
+      local copy = interferon.report(assert(kb:screen({ conditions = { "X12" } })), "json")
+      local r = assert(core.decode(copy, "copy"))[1]
+      assert.truthy(interferon.report(r, "markdown"):find("\n- r1: reference.r1\n", 1, true))
     end)
   end)
 end)

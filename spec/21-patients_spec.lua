@@ -26,6 +26,11 @@ describe("interferon.patients", function()
     assert.is_nil(out[2].err)
   end)
 
+  it("reads a scalar with the non-specific tag ! as a string", function()
+    local out = read_all("id: ! 12\nsex: !\nconditions: ! [! 250.00, ! true]\n")
+    assert.same({ { p = { id = "12", sex = "", conditions = { "250.00", "true" } }, n = 1 } }, out)
+  end)
+
   it("reads a JSON array and a YAML list one item at a time", function()
     local out = read_all('[{"id": "j1", "conditions": ["E11.9"]}, {"id": "j2"}]', ".json")
     assert.equals(2, #out)

@@ -81,7 +81,7 @@ describe("interop: CDS Hooks and FHIR R4 against their schemas", function()
   local results = example_results()
 
   for _, kind in ipairs({ "cds-hooks", "fhir" }) do
-    it(("every example's %s report validates"):format(kind), function()
+    it(("every example's %s report validates #external"):format(kind), function()
       local docs = {}
       for i, x in ipairs(results) do docs[i] = interferon.report(x.result, kind) end
       docs[#docs + 1] = interop[kind == "fhir" and "fhir_error" or "cds_hooks_error"](
@@ -98,7 +98,7 @@ describe("interop: CDS Hooks and FHIR R4 against their schemas", function()
     end)
   end
 
-  it("the validators refuse documents that break the rules", function()
+  it("the validators refuse documents that break the rules #external", function()
     local bad = {
       '{"cards":[{"summary":"' .. ("x"):rep(140) .. '","indicator":"info","source":{"label":"a"}}]}',
       '{"cards":[{"summary":"s","indicator":"urgent","source":{"label":"a"}}]}',

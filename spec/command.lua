@@ -17,6 +17,15 @@ local function slurp(path)
   return s
 end
 
+-- Under plain `busted` (no LUA_PATH: the paths come from .busted), the
+-- programs run get the checkout's modules too, as `make test` gives them.
+local paths = ""
+if not os.getenv("LUA_PATH") then
+  local build = command.lua:match("[^/]*$")
+  paths = ("export LUA_PATH=%s LUA_CPATH=%s; "):format(
+    command.quote("lua/?.lua;lua/?/init.lua;;"), command.quote("build/" .. build .. "/?.so;;"))
+end
+
 --- Runs the shell command line CMD with STDIN (a string, or nil for an
 -- empty input); returns { status = n, out = "...", err = "..." }.
 function command.sh(cmd, stdin)
@@ -25,7 +34,7 @@ function command.sh(cmd, stdin)
   local f = assert(io.open(inp, "wb"))
   f:write(stdin or "")
   f:close()
-  local a, _, c = os.execute(("%s <%s >%s 2>%s"):format(cmd, inp, out, err))
+  local a, _, c = os.execute(("%s%s <%s >%s 2>%s"):format(paths, cmd, inp, out, err))
   local status = c
   if type(a) == "number" then status = a >= 256 and math.floor(a / 256) or a end
   local r = { status = status, out = slurp(out), err = slurp(err) }

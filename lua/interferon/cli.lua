@@ -182,12 +182,9 @@ for k, v in pairs(OPTIONS.symptoms) do OPTIONS.screen[k] = v end
 -- the run: output streams and failures
 -- ------------------------------------------------------------------------
 
--- a usage or input failure, carried by error() to main; HINT is printed
--- as it is, MESSAGE (which may quote input) escaped for the terminal
-local Failure = {}
-local function fail(message, hint)
-  error(setmetatable({ message = message, hint = hint }, Failure), 0)
-end
+-- a usage or input failure, carried by error() to main: MESSAGE (which
+-- may quote input) is printed escaped for the terminal, HINT as it is
+local fail = util.fail
 
 -- a line on standard error: control and bidirectional formatting
 -- characters from the data shown escaped (\x1b), never acted on
@@ -678,13 +675,14 @@ function M.main(args)
   for i = 1, #args do list[i] = tostring(args[i]) end
   -- a closure, not xpcall(run, handler, list): Lua 5.1 passes no arguments
   local ok, status = xpcall(function() return run(list) end, function(e)
-    if getmetatable(e) == Failure then return e end
+    if util.failure(e) then return e end
     return debug.traceback(tostring(e), 2)
   end)
   if ok then return status end
-  if getmetatable(status) == Failure then
-    say(status.message)
-    if status.hint then io.stderr:write(status.hint, "\n") end
+  local message, hint = util.failure(status)
+  if message then
+    say(message)
+    if hint then io.stderr:write(hint, "\n") end
   else
     io.stderr:write("interferon: internal error: ", core.term_escape(status, true), "\n")
   end

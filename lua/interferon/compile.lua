@@ -9,13 +9,13 @@ local util = require("interferon.util")
 local compile = {}
 
 local TOP_KEYS = { format = true, version = true, entries = true }
-local MAX_TERM = 255          -- bytes of a normalised name (NORM_MAX in C)
+local MAX_TERM = core.NORM_MAX     -- bytes of a normalised name
 
 -- the state of one compilation
 local Build = {}
 Build.__index = Build
 
-local function fail(msg) error({ msg = msg }, 0) end
+local fail = util.fail
 
 -- "FILE:LINE:COL: " of KEY in table T (or of T itself)
 function Build:where(t, key)
@@ -49,7 +49,7 @@ function Build:check_top(doc)
 end
 
 -- checks the value of KEY in entry E against the schema
-function Build:check_value(e, key, kind)
+function Build:check_value(e, key)
   local v = e[key]
   if v == core.null then
     fail(self:where(e, key) .. ("key '%s' has no value"):format(key))
@@ -60,11 +60,6 @@ function Build:check_value(e, key, kind)
   end
   if key == "sources" and #v == 0 then
     fail(self:where(e, key) .. "'sources' must not be empty")
-  end
-  if kind and key == "codes" and kind ~= "condition" and kind ~= "indication"
-      and kind ~= "warning" and kind ~= "drug" and kind ~= "drug_class"
-      and kind ~= "interferon_type" then
-    fail(self:where(e, key) .. ("a %s has no codes"):format(kind))
   end
 end
 
@@ -126,7 +121,7 @@ function Build:add_entry(e)
       fail(self:where(e, k) .. ("unknown key '%s' for a %s%s"):format(tostring(k), kind,
         util.did_you_mean(k, schema.ALLOWED[kind])))
     end
-    self:check_value(e, k, kind)
+    self:check_value(e, k)
   end
   for _, k in ipairs({ "name", "sources" }) do
     if e[k] == nil then fail(self:where(e) .. ("entry '%s' has no '%s'"):format(id, k)) end
@@ -177,7 +172,7 @@ function Build:extend_entry(e)
           tostring(k),
           target.kind, schema.KEYS[k] and "" or util.did_you_mean(k, schema.EXTENDABLE)))
       end
-      self:check_value(e, k, target.kind)
+      self:check_value(e, k)
     end
   end
   if e.severity and target.severity and
@@ -522,7 +517,7 @@ function compile.files(files)
     b:check_codes()
   end)
   if not ok then
-    if type(err) == "table" then return nil, err.msg end
+    if util.failure(err) then return nil, util.failure(err) end
     error(err, 0)
   end
   local state = b:finish()

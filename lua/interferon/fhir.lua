@@ -23,7 +23,7 @@ Reader.__index = Reader
 function Reader:fail(t, key, fmt, ...)
   local keys = t and self.pos[t]
   local p = keys and (key ~= nil and keys[key] or keys[0]) or self.pos[0]
-  error({ message = util.where(self.name, p) .. fmt:format(...) }, 0)
+  util.fail(util.where(self.name, p) .. fmt:format(...))
 end
 
 local function is_list(v) return type(v) == "table" and (next(v) == nil or v[1] ~= nil) end
@@ -362,7 +362,7 @@ function fhir.from_fhir(text, opts)
   local reader = setmetatable({ name = name, pos = pos }, Reader)
   local ok, p, notes = pcall(reader.bundle, reader, doc, opts)
   if not ok then
-    if type(p) == "table" and p.message then return nil, p.message end
+    if util.failure(p) then return nil, (util.failure(p)) end
     error(p, 0)
   end
   return p, notes

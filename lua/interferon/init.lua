@@ -77,12 +77,8 @@ end
 -- is not a table or holds a non-string; likewise for OPTS
 -- @usage local kb, err = interferon.load({ "site.yaml" })
 function interferon.load(files, opts)
-  if files ~= nil and type(files) ~= "table" then
-    error(("bad argument #1 to 'load' (table expected, got %s)"):format(type(files)), 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #2 to 'load' (table expected, got %s)"):format(type(opts)), 2)
-  end
+  if files ~= nil then util.checktype(files, "table", 1, "load") end
+  if opts ~= nil then util.checktype(opts, "table", 2, "load") end
   local list = {}
   if not (opts and opts.bundled == false) then
     for _, f in ipairs(core.bundled()) do
@@ -91,7 +87,7 @@ function interferon.load(files, opts)
   end
   for i, path in ipairs(files or {}) do
     if type(path) ~= "string" then
-      error(("bad argument #1 to 'load' (file %d is a %s, not a path)"):format(i, type(path)), 2)
+      util.argerror(1, "load", ("file %d is a %s, not a path"):format(i, type(path)))
     end
     local text, err = read_file(path)
     if not text then return nil, err end
@@ -115,22 +111,6 @@ function interferon.default()
   return default_kb
 end
 
--- interferon.NAME(arg): kb:NAME(arg) on interferon.default(), with the
--- argument checked here so that a misuse names interferon.NAME
-local function on_default(name, want)
-  return function(arg)
-    if type(arg) ~= want then
-      error(("bad argument #1 to '%s' (%s expected, got %s)"):format(name, want, type(arg)), 3)
-    end
-    local kb = interferon.default()
-    return kb[name](kb, arg)
-  end
-end
-local screen_default = on_default("screen", "table")
-local check_symptoms_default = on_default("check_symptoms", "table")
-local lookup_default = on_default("lookup", "string")
-local score_phq9_default = on_default("score_phq9", "table")
-
 --- Screens a patient against the bundled knowledge base: `kb:screen` on
 -- `interferon.default()`.
 -- @tparam table patient the patient (see `kb:screen` for the fields)
@@ -140,7 +120,8 @@ local score_phq9_default = on_default("score_phq9", "table")
 -- @treturn[2] string the field at fault
 -- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function interferon.screen(patient)
-  return screen_default(patient)
+  util.checktype(patient, "table", 1, "screen")   -- here: a misuse names our caller
+  return interferon.default():screen(patient)
 end
 
 --- Checks symptoms reported during therapy against the bundled knowledge
@@ -151,7 +132,8 @@ end
 -- @treturn[2] string the message
 -- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function interferon.check_symptoms(list)
-  return check_symptoms_default(list)
+  util.checktype(list, "table", 1, "check_symptoms")
+  return interferon.default():check_symptoms(list)
 end
 
 --- Looks a term up in the bundled knowledge base: `kb:lookup` on
@@ -163,7 +145,8 @@ end
 -- @treturn[2] {string,...} up to three suggested entry names (possibly empty)
 -- @raise `bad argument #1 to 'lookup' (string expected, got ...)`
 function interferon.lookup(term)
-  return lookup_default(term)
+  util.checktype(term, "string", 1, "lookup")
+  return interferon.default():lookup(term)
 end
 
 --- Scores a PHQ-9 depression questionnaire against the bundled knowledge
@@ -176,7 +159,8 @@ end
 -- @raise `bad argument #1 to 'score_phq9' (table expected, got ...)`
 -- @usage local result = interferon.score_phq9({ 1, 1, 2, 1, 0, 1, 1, 0, 1 })
 function interferon.score_phq9(items)
-  return score_phq9_default(items)
+  util.checktype(items, "table", 1, "score_phq9")
+  return interferon.default():score_phq9(items)
 end
 
 --- Iterates over the patients of a YAML file (one or many documents) or a
@@ -192,8 +176,9 @@ interferon.patients = stream.patients
 
 --- Formats a screening or symptom result.  The same result always gives the
 -- same bytes; every report names the knowledge base's version and checksum
--- and carries the notice.  Sources are cited from `opts.kb`, or from the
--- bundled knowledge base when the result came from it.
+-- and carries the notice.  Sources are cited from `opts.kb`, else from the
+-- knowledge base that made the result, else (for a result copied or read
+-- back from JSON) from the bundled knowledge base when its checksum matches.
 -- @tparam table result a result of `screen`, `check_symptoms` or `score_phq9`
 -- @tparam string format `"text"`, `"markdown"`, `"json"`, `"html"`,
 -- `"cds-hooks"` or `"fhir"`
@@ -204,11 +189,16 @@ interferon.patients = stream.patients
 -- format, `bad argument #1 ...` when RESULT is not a result
 function interferon.report(result, format, opts)
   if type(result) == "table" and type(result.kb) == "table" and
-      (opts == nil or (type(opts) == "table" and opts.kb == nil)) and
-      result.kb.checksum == interferon.default().checksum then
-    local with = { kb = interferon.default() }
-    for k, v in pairs(opts or {}) do with[k] = v end
-    opts = with
+      (opts == nil or (type(opts) == "table" and opts.kb == nil)) then
+    local kb = KB.of(result)
+    if not kb and result.kb.checksum == interferon.default().checksum then
+      kb = interferon.default()
+    end
+    if kb then
+      local with = { kb = kb }
+      for k, v in pairs(opts or {}) do with[k] = v end
+      opts = with
+    end
   end
   return report.render(result, format, opts)
 end
@@ -220,6 +210,7 @@ end
 -- else RxNorm display) and pregnancy status Observations (LOINC 82810-3).
 -- The mappings are in the README, "Interoperability".  JSON is read
 -- strictly (RFC 8259, duplicate keys refused).
+-- @function from_fhir
 -- @tparam string json the Bundle
 -- @tparam[opt] table opts `name` (for messages, default "bundle"), `as_of` ("YYYY-MM-DD")
 -- @treturn table the patient

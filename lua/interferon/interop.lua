@@ -7,6 +7,8 @@
 -- sorted), and every id is a hash of the content, so the same result
 -- always gives the same bytes.  Nothing here reads a clock.
 local core = require("interferon.core")
+local KB = require("interferon.kb")
+local txt = require("interferon.text")
 
 local interop = {}
 
@@ -33,16 +35,12 @@ local ISSUE = {
 local FLAG_CODE = { pregnant = "PREG", breastfeeding = "LACT" }
 
 local SUMMARY_MAX = 139                        -- CDS Hooks: fewer than 140
-local clean = core.text_clean
 
 ---------------------------------------------------------------------------
 -- text helpers
 ---------------------------------------------------------------------------
 
-local function show(v)
-  if type(v) == "number" and v % 1 == 0 then return ("%d"):format(v) end
-  return clean(tostring(v))
-end
+local show, md = txt.show, txt.md
 
 --- S (valid UTF-8, as text_clean makes it) cut to at most MAX characters,
 -- at a character boundary, with an ellipsis when cut.
@@ -56,42 +54,8 @@ function interop.truncate(s, max)
   return s
 end
 
--- whether RUN (text without space, '|' or '`') is one that a Markdown
--- renderer with autolinks (GFM, markdown-it's linkify, commonmark-java,
--- markdig) could make a link of: a scheme and '//', 'www.', an e-mail
--- address, 'mailto:', 'tel:' or 'xmpp:'.  Backslash escapes and entities
--- do not stop every one of them: some link the text once it is decoded.
-local function linkish(run)
-  local l = run:lower()
-  return l:find("%a[%w+.-]*://") or l:find("%f[%w]www%.") or l:find("[%w._+-]@[%w_-]+%.%w") or
-    l:find("%f[%w]mailto:") or l:find("%f[%w]tel:") or l:find("%f[%w]xmpp:")
-end
-
---- S as Markdown text: ESCAPE (a function of a string) applied to it,
--- except that a run of it that could become a link goes into a code span
--- instead, where no renderer makes a link and nothing is markup.
--- @tparam string s cleaned text (core.text_clean)
--- @tparam function escape the escape for the rest
--- @treturn string
-function interop.md_text(s, escape)
-  if not (s:find("[:@]") or s:find("[wW][wW][wW]%.")) then return escape(s) end
-  local out, pos = {}, 1
-  for first, run, last in s:gmatch("()([^%s|`]+)()") do
-    out[#out + 1] = escape(s:sub(pos, first - 1))
-    out[#out + 1] = linkish(run) and ("`" .. run .. "`") or escape(run)
-    pos = last
-  end
-  out[#out + 1] = escape(s:sub(pos))
-  return table.concat(out)
-end
-
-local function md_escape(s)
-  return (s:gsub("[&<>]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" })
-    :gsub("[\\`*_%[%]|~#!]", "\\%0"))
-end
-
--- input as Markdown text: never markup, never a link
-local function md(v) return interop.md_text(show(v), md_escape) end
+--- S as Markdown text, links made code spans: text.md_text.
+interop.md_text = txt.md_text
 
 --- Whether URL may go into a link field (a FHIR `reference`, a Markdown
 -- link): http and https only, no space or angle bracket.
@@ -110,8 +74,8 @@ end
 -- the knowledge base behind a result
 ---------------------------------------------------------------------------
 
--- opts.kb when given (it must be the result's KB), else the bundled KB
--- when the result came from it, else nil: then ids stand for names
+-- opts.kb when given (it must be the result's KB), else the KB that made
+-- the result, else nil: then ids stand for names
 local function result_kb(result, opts, level)
   if opts.kb ~= nil then
     if type(opts.kb) ~= "table" and type(opts.kb) ~= "userdata" or
@@ -121,8 +85,7 @@ local function result_kb(result, opts, level)
     end
     return opts.kb
   end
-  local kb = require("interferon").default()
-  return kb.checksum == result.kb.checksum and kb or nil
+  return KB.of(result)
 end
 
 local function name_of(kb, id)
@@ -133,10 +96,7 @@ end
 local function citation(kb, id)
   local r = kb and kb:get(id)
   if not r then return id, nil end
-  local cite = r.title or r.name
-  if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
-  if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-  return cite, r.url
+  return txt.citation(r)
 end
 
 -- how the patient's term was matched, in words

@@ -8,11 +8,23 @@
 local compile = require("interferon.compile")
 local patient = require("interferon.patient")
 local schema = require("interferon.schema")
+local text = require("interferon.text")
 local util = require("interferon.util")
 
 local KB = {}
 local methods = {}
 local state = setmetatable({}, { __mode = "k" })
+-- result -> the knowledge base (view) that made it.  A result stays a plain
+-- table the caller may change or serialise; this map only remembers where
+-- it came from, for reports that cite its sources.
+local made_by = setmetatable({}, { __mode = "k" })
+
+--- The knowledge base that made RESULT (a result of `kb:screen` or
+-- `kb:check_symptoms`), or nil for any other table.
+-- @local
+function KB.of(result)
+  return made_by[result]
+end
 
 --- The notice every result and report carries.
 KB.NOTICE = "This screening supports, and does not replace, clinical judgement: " ..
@@ -27,21 +39,16 @@ for field, kinds in pairs(schema.FIELD_KINDS) do
 end
 local MEDICATION_MASK = FIELD_MASK.medications
 
+-- the state of the knowledge base SELF, for its method FNAME
 local function self_state(self, fname)
   local s = state[self]
   if not s then
-    error(("bad argument #1 to '%s' (knowledge base expected, got %s)")
-      :format(fname, type(self)), 3)
+    util.argerror(1, fname, ("knowledge base expected, got %s"):format(type(self)), 2)
   end
   return s
 end
 
-local function check_string(v, n, fname)
-  if type(v) ~= "string" then
-    error(("bad argument #%d to '%s' (string expected, got %s)")
-      :format(n, fname, type(v)), 3)
-  end
-end
+local function check_string(v, n, fname) util.checktype(v, "string", n, fname, 2) end
 
 --- The entry with this id.
 -- @function kb:get
@@ -117,13 +124,12 @@ function methods:list(kind, filter)
   if kind ~= nil then
     check_string(kind, 1, "list")
     if not schema.KIND_BIT[kind] then
+      -- the suggestion goes after the parenthesis, as elsewhere
       error(("bad argument #1 to 'list' (unknown kind '%s')%s")
         :format(kind, util.did_you_mean(kind, schema.KINDS)), 2)
     end
   end
-  if filter ~= nil and type(filter) ~= "table" then
-    error(("bad argument #2 to 'list' (table expected, got %s)"):format(type(filter)), 2)
-  end
+  if filter ~= nil then util.checktype(filter, "table", 2, "list") end
   local out = {}
   for _, id in ipairs(s.ids) do
     local e = s.entries[id]
@@ -132,19 +138,6 @@ function methods:list(kind, filter)
     end
   end
   return out
-end
-
-local function wrap(text, width, indent)
-  local lines, line = {}, indent
-  for word in text:gmatch("%S+") do
-    if #line + #word + 1 > width and line ~= indent then
-      lines[#lines + 1] = line
-      line = indent
-    end
-    line = line .. (line == indent and "" or " ") .. word
-  end
-  if line ~= indent then lines[#lines + 1] = line end
-  return table.concat(lines, "\n")
 end
 
 --- A multi-line human text about an entry, with its sources in full.
@@ -163,12 +156,12 @@ function methods:explain(id)
   end
   local out = { ("%s (%s)"):format(e.name, e.id) }
   local function add(label, value)
-    if value then out[#out + 1] = wrap(label .. ": " .. value, 78, "") end
+    if value then out[#out + 1] = text.wrap(label .. ": " .. value, 78, "") end
   end
   add("kind", e.kind:gsub("_", " "))
   add("severity", e.severity)
   add("frequency", e.frequency and e.frequency:gsub("_", " "))
-  if e.summary then out[#out + 1] = wrap(e.summary, 78, "") end
+  if e.summary then out[#out + 1] = text.wrap(e.summary, 78, "") end
   add("action", e.action)
   add("note", e.note)
   add("also called", e.synonyms and table.concat(e.synonyms, ", "))
@@ -178,12 +171,8 @@ function methods:explain(id)
   add("evidence", e.evidence)
   out[#out + 1] = "sources:"
   for _, src in ipairs(e.sources) do
-    local r = s.entries[src]
-    local cite = r.title
-    if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
-    if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-    if r.url then cite = cite .. " " .. r.url end
-    out[#out + 1] = wrap(("[%s] %s"):format(src, cite), 78, "  ")
+    local cite = text.citation(s.entries[src], true)
+    out[#out + 1] = "  " .. text.wrap(("[%s] %s"):format(src, cite), 78, "  ")
   end
   return table.concat(out, "\n")
 end
@@ -302,9 +291,7 @@ end
 -- @raise `bad argument #1 to 'screen' (table expected, got ...)`
 function methods:screen(p)
   local s = self_state(self, "screen")
-  if type(p) ~= "table" then
-    error(("bad argument #1 to 'screen' (table expected, got %s)"):format(type(p)), 2)
-  end
+  util.checktype(p, "table", 1, "screen")
   local clean, err, field = patient.check(p)
   if not clean then return nil, err, field end
   local fields = {}
@@ -322,6 +309,7 @@ function methods:screen(p)
   local result = new_result(s, "screening")
   result.patient = { id = clean.id, sex = clean.sex, age = clean.age,
     pregnant = clean.pregnant, breastfeeding = clean.breastfeeding }
+  made_by[result] = self
   return run(s, result, fields, clean.medications)
 end
 
@@ -336,13 +324,12 @@ end
 -- @raise `bad argument #1 to 'check_symptoms' (table expected, got ...)`
 function methods:check_symptoms(list)
   local s = self_state(self, "check_symptoms")
-  if type(list) ~= "table" then
-    error(("bad argument #1 to 'check_symptoms' (table expected, got %s)")
-      :format(type(list)), 2)
-  end
+  util.checktype(list, "table", 1, "check_symptoms")
   local ok, err = patient.check_list("symptoms", list)
   if not ok then return nil, err end
-  return run(s, new_result(s, "symptoms"), { field_spec("symptoms", list) })
+  local result = new_result(s, "symptoms")
+  made_by[result] = self
+  return run(s, result, { field_spec("symptoms", list) })
 end
 
 -- ------------------------------------------------------------------------

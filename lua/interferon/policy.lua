@@ -4,6 +4,8 @@
 -- file that breaks the policy is refused with the position of its
 -- `severity`.  Overlays (`extends:`) may only raise a severity, which the
 -- compiler checks itself; they cannot change `basis`.
+local util = require("interferon.util")
+
 local policy = {}
 
 --- The severities each basis allows, most severe first.
@@ -27,19 +29,19 @@ local function allows(basis, severity)
   return false
 end
 
---- Raises { msg = "FILE:LINE:COL: ..." } when entry E breaks the policy;
--- WHERE(key) gives the position prefix of E's KEY.
+--- Raises a failure (util.fail) "FILE:LINE:COL: ..." when entry E breaks
+-- the policy; WHERE(key) gives the position prefix of E's KEY.
 function policy.check(e, where)
   local basis, severity = e.basis, e.severity
   if basis == nil then return end
   if severity == nil then
-    error({ msg = where("basis") .. ("'%s' has a 'basis' but no 'severity'"):format(e.id) }, 0)
+    util.fail(where("basis") .. ("'%s' has a 'basis' but no 'severity'"):format(e.id))
   end
   if not allows(basis, severity) then
     local allowed = policy.ALLOWED[basis]
-    error({ msg = where("severity") .. ("severity '%s' breaks the policy for basis '%s' "
+    util.fail(where("severity") .. ("severity '%s' breaks the policy for basis '%s' "
       .. "of '%s' (allowed: '%s')"):format(severity, basis, e.id,
-      table.concat(allowed, "', '")) }, 0)
+      table.concat(allowed, "', '")))
   end
 end
 

@@ -7,6 +7,7 @@
 local core = require("interferon.core")
 local schema = require("interferon.schema")
 local interop = require("interferon.interop")
+local txt = require("interferon.text")
 
 local report = {}
 
@@ -26,39 +27,9 @@ local SEVERITIES = schema.SEVERITIES
 local PATIENT_KEYS = { "id", "sex", "age", "pregnant", "breastfeeding" }
 local OBJECT = { __json = "object" }     -- an empty table that JSON writes as {}
 
-local clean = core.text_clean
-
--- a value from the result as plain text: strings cleaned, booleans as words
-local function show(v)
-  if type(v) == "boolean" then return v and "yes" or "no" end
-  if type(v) == "number" and v % 1 == 0 and math.abs(v) < 2 ^ 53 then
-    return ("%.0f"):format(v)
-  end
-  return clean(tostring(v))
-end
-
--- display width of a cleaned (valid UTF-8) string: its code points
-local function width(s)
-  return #s - select(2, s:gsub("[\128-\191]", ""))
-end
+local show, width, wrap, md = txt.show, txt.width, txt.wrap, txt.md
 
 local function pad(s, n) return s .. (" "):rep(n - width(s)) end
-
--- words of TEXT filled to WIDTH columns, later lines after INDENT
-local function wrap(text, cols, indent)
-  local lines, words, used, room = {}, {}, 0, cols - #indent
-  for word in text:gmatch("%S+") do
-    local w = word:find("[\128-\255]") and width(word) or #word
-    if used > 0 and used + 1 + w > room then
-      lines[#lines + 1] = table.concat(words, " ")
-      words, used = {}, 0
-    end
-    words[#words + 1] = word
-    used = used + (used > 0 and 1 or 0) + w
-  end
-  lines[#lines + 1] = table.concat(words, " ")
-  return table.concat(lines, "\n" .. indent)
-end
 
 local function short_source(id) return (id:gsub("^reference%.", "")) end
 
@@ -235,16 +206,6 @@ end
 -- ------------------------------------------------------------------------
 -- markdown
 -- ------------------------------------------------------------------------
-
-local function md_escape(s)
-  return (s:gsub("[\\`*_%[%]|~<>&#!]", {
-    ["<"] = "&lt;", [">"] = "&gt;", ["&"] = "&amp;",
-  }):gsub("[\\`*_%[%]|~#!]", "\\%0"))
-end
-
--- input as Markdown text: never markup, never a table break, never a link
--- (what a renderer would link goes into a code span: interop.md_text)
-local function md(v) return interop.md_text(show(v), md_escape) end
 
 -- a reference's citation in Markdown: an http(s) URL as an explicit link
 local function md_citation(kb, id)

@@ -53,8 +53,6 @@ local function year_value(v)
     "a year or \"n.d.\""
 end
 
-schema.string_list = string_list
-
 --- Every key an entry may have, with its checker.
 schema.KEYS = {
   id = string_value, kind = string_value, name = string_value,

@@ -47,9 +47,7 @@ end
 -- record and false, message, n for a bad one (false, so that a `for` loop
 -- goes on).  A file that cannot be opened yields one error, with n = 0.
 function stream.patients(path)
-  if type(path) ~= "string" then
-    error(("bad argument #1 to 'patients' (string expected, got %s)"):format(type(path)), 2)
-  end
+  util.checktype(path, "string", 1, "patients")
   local name = path == "-" and "<stdin>" or path
   -- JSON (a roster array, or one object a line) goes to the JSON reader
   local reader, err = core.json_open(path, { positions = true })

@@ -1,8 +1,42 @@
 --- Small helpers shared by the Lua modules: positions, "did you mean",
--- read-only views.
+-- argument checks, the one shape of an internal failure, read-only views.
+local core = require("interferon.core")
+
 local util = {}
 
-local POS_LINE = 16777216
+local POS_LINE = core.POS_LINE
+
+--- Raises "bad argument #N to 'FNAME' (WHAT)", as luaL_argerror does.
+-- LEVEL counts from the API function that checks: 1 (the default) blames
+-- its caller, as `error(msg, 2)` written in that function would.
+function util.argerror(n, fname, what, level)
+  error(("bad argument #%d to '%s' (%s)"):format(n, fname, what), (level or 1) + 2)
+end
+
+--- Raises "bad argument #N to 'FNAME' (WANT expected, got TYPE)" unless V
+-- is of type WANT (LEVEL as for argerror).
+function util.checktype(v, want, n, fname, level)
+  if type(v) ~= want then
+    util.argerror(n, fname, ("%s expected, got %s"):format(want, type(v)), (level or 1) + 1)
+  end
+end
+
+-- A failure in bad data, carried by error() to the pcall of the function
+-- that returns it as nil, message: the knowledge-base compiler, the FHIR
+-- reader and the command use this one shape.
+local Failure = { __tostring = function(f) return f.message end }
+
+--- Raises a failure carrying MESSAGE (no position added: MESSAGE has its
+-- own) and, for the command, a HINT printed after it ("Try ... --help").
+function util.fail(message, hint)
+  error(setmetatable({ message = message, hint = hint }, Failure), 0)
+end
+
+--- The message and hint of E when E is a failure util.fail raised, else nil.
+function util.failure(e)
+  if getmetatable(e) ~= Failure then return nil end
+  return e.message, e.hint
+end
 
 --- "FILE:LINE:COL: " for a position packed by the decoder (or line 1).
 function util.where(file, pos)
@@ -126,11 +160,6 @@ function util.readonly(t, seen)
   mt.__metatable = "read-only"
   stores[proxy] = store
   return proxy
-end
-
---- True when V is a read-only view made by util.readonly.
-function util.is_view(v)
-  return stores[v] ~= nil
 end
 
 --- pairs that also walks a read-only view, on every Lua version.
