@@ -13,6 +13,7 @@
 #include "escape.h"
 #include "index.h"
 #include "normalize.h"
+#include "reader.h"
 #include "screen.h"
 
 #if defined(__GNUC__)
@@ -42,6 +43,7 @@ IFN_EXPORT int luaopen_interferon_core(lua_State *L);
 int luaopen_interferon_core(lua_State *L) {
   lua_newtable(L);
   decode_open(L);
+  reader_open(L);
   digest_open(L);
   normalize_open(L);
   index_open(L);

@@ -1,14 +1,14 @@
 /*
 ** decode.c: where a YAML event becomes a Lua value.
 **
-** The libyaml parser, its current event and any FILE it reads are owned by
-** a Decoder userdata, created before any of them, so that a Lua error
-** (out of memory included) can never leak them: __gc and __close free them.
+** The libyaml parser and its current event are owned by a Decoder, inside
+** a userdata created before either of them, so that a Lua error (out of
+** memory included) can never leak them: __gc and __close free them.  The
+** patient reader (reader.c) drives the same Decoder over a file.
 ** Nodes are built straight from the event stream (no intermediate tree),
 ** with the YAML 1.2 core schema for plain scalars, and every limit checked
 ** as the events arrive.  Errors are "NAME:LINE:COL: message", 1-based.
 */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,55 +35,13 @@
 #define POS_LINE 16777216.0
 #define POS_MAXCOL 16777215
 
-/* nesting levels whose last table sizes are remembered, and the largest
-** size remembered */
-#define HINT_DEPTHS 32
+#define HINT_DEPTHS DECODER_HINT_DEPTHS
+
+/* the largest table size remembered */
 #define HINT_MAX 256
 
 /* the value of a YAML null: a light userdata pointing at this constant */
 static const char null_sentinel = 0;
-
-enum { MODE_DOCUMENTS, MODE_RECORDS };
-
-typedef struct Limits {
-  long max_depth;
-  long max_nodes;
-  long max_scalar;
-  long max_input;
-  long max_documents;
-} Limits;
-
-typedef struct Decoder {
-  yaml_parser_t parser;
-  yaml_event_t event;
-  int parser_open;      /* parser initialised, must be deleted */
-  int has_event;        /* event filled, must be deleted */
-  FILE *fp;             /* the file read by a stream decoder, or NULL */
-  unsigned char line[4096];  /* read ahead from fp, given out line by line */
-  size_t line_pos, line_len;
-  const unsigned char *input;  /* the string being decoded, or NULL */
-  size_t input_len;
-  long base_line;       /* line (0-based) at which the current parser began */
-  long base_offset;     /* file offset at which the current parser began */
-  int mode;
-  int positions;        /* record positions of keys and items */
-  Limits lim;
-  /* the size of the last mapping and sequence built at each depth: the
-  ** next one there is created with room for as many (siblings, such as
-  ** the entries of a list, share a shape), so that it is not rehashed
-  ** again and again while it fills */
-  unsigned short map_hint[HINT_DEPTHS], seq_hint[HINT_DEPTHS];
-  /* per-parse state */
-  long level;           /* collection nesting of the event stream */
-  long nodes;           /* nodes built for the current record */
-  long documents;
-  long records;         /* records yielded or refused so far (streams) */
-  long rec_level;       /* d->level just outside the record being built */
-  yaml_mark_t rec_mark; /* where the record being built starts */
-  int in_doc, in_seq, done;
-  /* stack slots used while one call builds values (never across calls) */
-  int anchors_idx, sizes_idx, pos_idx, name_idx;
-} Decoder;
 
 void decode_pushnull(lua_State *L) {
   lua_pushlightuserdata(L, (void *)(uintptr_t)&null_sentinel);
@@ -93,7 +51,7 @@ void decode_pushnull(lua_State *L) {
 ** Resource ownership
 */
 
-static void decoder_release(Decoder *d) {
+void decoder_release(Decoder *d) {
   if (d->has_event) {
     yaml_event_delete(&d->event);
     d->has_event = 0;
@@ -108,51 +66,18 @@ static void decoder_release(Decoder *d) {
 static int decoder_close(lua_State *L) {
   Decoder *d = (Decoder *)luaL_checkudata(L, 1, DECODER_MT);
   decoder_release(d);
-  if (d->fp != NULL) {
-    fclose(d->fp);
-    d->fp = NULL;
-  }
   d->done = 1;
   return 0;
 }
 
-/* Gives libyaml at most one line per call.  libyaml checks every byte it
-** is handed at once (UTF-8, control characters), so a bad byte in a
-** larger chunk would be reported before the records in front of it were
-** read, and those records lost. */
-static int file_read(void *data, unsigned char *buf, size_t size,
-                     size_t *size_read) {
-  Decoder *d = (Decoder *)data;
-  const unsigned char *nl;
-  size_t n;
-  if (d->line_pos == d->line_len) {
-    d->line_pos = 0;
-    d->line_len = fread(d->line, 1, sizeof d->line, d->fp);
-    if (d->line_len == 0) {
-      *size_read = 0;
-      return !ferror(d->fp);
-    }
-  }
-  n = d->line_len - d->line_pos;
-  nl = (const unsigned char *)memchr(d->line + d->line_pos, '\n', n);
-  if (nl != NULL) n = (size_t)(nl - (d->line + d->line_pos)) + 1;
-  if (n > size) n = size;
-  memcpy(buf, d->line + d->line_pos, n);
-  d->line_pos += n;
-  *size_read = n;
-  return 1;
-}
-
-/* (re)starts the parser on the input: the string, or the file from
-** d->base_offset on */
-static int decoder_start(Decoder *d) {
+/* (re)starts the parser on the input: the string, or D's source */
+int decoder_start(Decoder *d) {
   decoder_release(d);
   if (!yaml_parser_initialize(&d->parser))
     return 0;
   d->parser_open = 1;
-  d->line_pos = d->line_len = 0;           /* the file was just positioned */
-  if (d->fp != NULL)
-    yaml_parser_set_input(&d->parser, file_read, d);
+  if (d->src.read != NULL)
+    yaml_parser_set_input(&d->parser, d->src.read, d->src.data);
   else
     yaml_parser_set_input_string(&d->parser, d->input, d->input_len);
   yaml_parser_set_encoding(&d->parser, YAML_UTF8_ENCODING);
@@ -184,21 +109,13 @@ static int fail_at(lua_State *L, Decoder *d, yaml_mark_t mark,
 static void locate_offset(Decoder *d, size_t offset, long *line, long *col) {
   long l = 0, c = 0;
   size_t i;
-  if (d->fp != NULL) {
-    long here = ftell(d->fp);
-    int ch;
-    if (fseek(d->fp, d->base_offset, SEEK_SET) == 0) {
-      for (i = 0; i < offset && (ch = getc(d->fp)) != EOF; i++) {
-        if (ch == '\n') { l++; c = 0; }
-        else if ((ch & 0xC0) != 0x80) c++;
-      }
-    }
-    fseek(d->fp, here, SEEK_SET);
-  } else {
-    for (i = 0; i < offset && i < d->input_len; i++) {
-      if (d->input[i] == '\n') { l++; c = 0; }
-      else if ((d->input[i] & 0xC0) != 0x80) c++;
-    }
+  if (d->src.locate != NULL) {
+    d->src.locate(d, offset, line, col);
+    return;
+  }
+  for (i = 0; i < offset && i < d->input_len; i++) {
+    if (d->input[i] == '\n') { l++; c = 0; }
+    else if ((d->input[i] & 0xC0) != 0x80) c++;
   }
   *line = l;
   *col = c;
@@ -206,15 +123,8 @@ static void locate_offset(Decoder *d, size_t offset, long *line, long *col) {
 
 /* the byte at OFFSET of the current parser's input, or -1 */
 static int byte_at(Decoder *d, size_t offset) {
-  int c = -1;
-  if (d->fp != NULL) {
-    long here = ftell(d->fp);
-    if (fseek(d->fp, d->base_offset + (long)offset, SEEK_SET) == 0) c = getc(d->fp);
-    fseek(d->fp, here, SEEK_SET);
-  } else if (offset < d->input_len) {
-    c = d->input[offset];
-  }
-  return c;
+  if (d->src.byte_at != NULL) return d->src.byte_at(d, offset);
+  return offset < d->input_len ? d->input[offset] : -1;
 }
 
 /* fails with libyaml's own account of a syntax error */
@@ -260,7 +170,7 @@ static int fail_parser(lua_State *L, Decoder *d) {
 */
 
 /* moves to the next event, keeping d->level in step with the stream */
-static int next_event(lua_State *L, Decoder *d) {
+int decoder_next_event(lua_State *L, Decoder *d) {
   if (d->has_event) {
     yaml_event_delete(&d->event);
     d->has_event = 0;
@@ -278,7 +188,7 @@ static int next_event(lua_State *L, Decoder *d) {
   return 0;
 }
 
-static void push_pos(lua_State *L, Decoder *d, yaml_mark_t m) {
+void decoder_push_pos(lua_State *L, Decoder *d, yaml_mark_t m) {
   long col = (long)m.column + 1;
   if (col > POS_MAXCOL) col = POS_MAXCOL;
   lua_pushnumber(L, (lua_Number)(d->base_line + (long)m.line + 1) * POS_LINE +
@@ -545,7 +455,7 @@ static int build_mapping(lua_State *L, Decoder *d, long depth, long *count) {
   int t = lua_gettop(L) - d->positions;
   for (;;) {
     yaml_mark_t km;
-    if (next_event(L, d)) return -1;
+    if (decoder_next_event(L, d)) return -1;
     if (d->event.type == YAML_MAPPING_END_EVENT) return 0;
     ++*count;
     km = d->event.start_mark;
@@ -560,10 +470,10 @@ static int build_mapping(lua_State *L, Decoder *d, long depth, long *count) {
     lua_pop(L, 1);
     if (d->positions) {
       lua_pushvalue(L, -1);
-      push_pos(L, d, km);
+      decoder_push_pos(L, d, km);
       lua_rawset(L, t + 1);
     }
-    if (next_event(L, d) || build_node(L, d, depth + 1)) return -1;
+    if (decoder_next_event(L, d) || build_node(L, d, depth + 1)) return -1;
     lua_rawset(L, t);
   }
 }
@@ -574,11 +484,11 @@ static int build_sequence(lua_State *L, Decoder *d, long depth, long *count) {
   int t = lua_gettop(L) - d->positions;
   long i = 0;
   for (;;) {
-    if (next_event(L, d)) return -1;
+    if (decoder_next_event(L, d)) return -1;
     if (d->event.type == YAML_SEQUENCE_END_EVENT) return 0;
     i = ++*count;
     if (d->positions) {
-      push_pos(L, d, d->event.start_mark);
+      decoder_push_pos(L, d, d->event.start_mark);
       lua_rawseti(L, t + 1, (int)i);
     }
     if (build_node(L, d, depth + 1)) return -1;
@@ -618,7 +528,7 @@ static int build_collection(lua_State *L, Decoder *d, long depth) {
   lua_createtable(L, is_map ? 0 : size, is_map ? size : 0);
   if (d->positions) {
     lua_createtable(L, is_map ? 0 : size, is_map ? size + 1 : 1);
-    push_pos(L, d, m);
+    decoder_push_pos(L, d, m);
     lua_rawseti(L, -2, 0);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, -2);
@@ -680,9 +590,9 @@ static int is_empty_root(Decoder *d) {
 /* Pushes the next value: a document, or in record mode an item of a
 ** top-level sequence.  Returns 1 (value pushed), 0 (end) or -1 (message
 ** pushed). */
-static int decoder_next(lua_State *L, Decoder *d) {
+int decoder_next(lua_State *L, Decoder *d) {
   while (!d->done) {
-    if (next_event(L, d)) return -1;
+    if (decoder_next_event(L, d)) return -1;
     switch (d->event.type) {
       case YAML_STREAM_START_EVENT: continue;
       case YAML_STREAM_END_EVENT: d->done = 1; return 0;
@@ -737,15 +647,10 @@ static long opt_limit(lua_State *L, int opts, const char *name, long def) {
   return v;
 }
 
-/* Stack: ... -> ... decoder: a closed decoder whose user value holds
-** { name = NAME, input = INPUT } */
-static Decoder *decoder_new(lua_State *L, int mode, int opts) {
-  Decoder *d = (Decoder *)ifn_newuserdata(L, sizeof(Decoder));
-  memset(d, 0, sizeof *d);
+/* fills D with MODE and the limits and options of the table at OPTS */
+void decoder_init(lua_State *L, Decoder *d, int mode, int opts) {
   d->mode = mode;
   d->done = 0;
-  luaL_getmetatable(L, DECODER_MT);
-  lua_setmetatable(L, -2);
   d->lim.max_depth = opt_limit(L, opts, "max_depth", DEFAULT_MAX_DEPTH);
   d->lim.max_nodes = opt_limit(L, opts, "max_nodes", DEFAULT_MAX_NODES);
   d->lim.max_scalar = opt_limit(L, opts, "max_scalar", DEFAULT_MAX_SCALAR);
@@ -756,12 +661,11 @@ static Decoder *decoder_new(lua_State *L, int mode, int opts) {
     d->positions = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
-  return d;
 }
 
 /* Stack: ... decoder -> ... decoder anchors sizes positions name; notes
 ** the slots for this call */
-static void push_work_slots(lua_State *L, Decoder *d, int ud) {
+void decoder_work_slots(lua_State *L, Decoder *d, int ud) {
   lua_pushnil(L);                            /* tables made on first use */
   d->anchors_idx = lua_gettop(L);
   lua_pushnil(L);
@@ -774,7 +678,7 @@ static void push_work_slots(lua_State *L, Decoder *d, int ud) {
   d->name_idx = lua_gettop(L);
 }
 
-static void set_uservalue(lua_State *L, int ud, int name, int input) {
+void decoder_set_uservalue(lua_State *L, int ud, int name, int input) {
   lua_createtable(L, 0, 2);
   lua_pushvalue(L, name);
   lua_setfield(L, -2, "name");
@@ -796,12 +700,16 @@ static int core_decode(lua_State *L) {
   long n = 0;
   luaL_checkstring(L, 2);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  d = decoder_new(L, MODE_DOCUMENTS, opts);
+  d = (Decoder *)ifn_newuserdata(L, sizeof(Decoder));
+  memset(d, 0, sizeof *d);
+  luaL_getmetatable(L, DECODER_MT);
+  lua_setmetatable(L, -2);
   ud = lua_gettop(L);
-  set_uservalue(L, ud, 2, 1);
+  decoder_init(L, d, MODE_DOCUMENTS, opts);
+  decoder_set_uservalue(L, ud, 2, 1);
   d->input = (const unsigned char *)text;      /* anchored: argument 1 */
   d->input_len = len;
-  push_work_slots(L, d, ud);
+  decoder_work_slots(L, d, ud);
   if ((long)len > d->lim.max_input) {
     lua_pushnil(L);
     lua_pushfstring(L, "%s:1:1: input of %d bytes is larger than the limit of %d",
@@ -824,135 +732,7 @@ static int core_decode(lua_State *L) {
   return 2;
 }
 
-/* core.open(path [, opts]) -> reader | nil, message.  The path "-" reads
-** standard input, copied to a temporary file so that the reader can seek
-** back to resynchronise after a syntax error. */
-static int core_open(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  int opts = lua_istable(L, 2) ? 2 : 0;
-  Decoder *d;
-  int ud;
-  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
-  d = decoder_new(L, MODE_RECORDS, opts);
-  ud = lua_gettop(L);
-  set_uservalue(L, ud, 1, 0);
-  if (strcmp(path, "-") == 0) {
-    char buf[8192];
-    size_t got;
-    d->fp = tmpfile();
-    while (d->fp != NULL && (got = fread(buf, 1, sizeof buf, stdin)) > 0)
-      if (fwrite(buf, 1, got, d->fp) != got) break;
-    if (d->fp != NULL) rewind(d->fp);
-  } else {
-    d->fp = fopen(path, "rb");
-  }
-  if (d->fp == NULL) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s:1:1: cannot open file: %s", path, strerror(errno));
-    return 2;
-  }
-  if (!decoder_start(d)) return luaL_error(L, "not enough memory");
-  return 1;
-}
-
-/* Skips the rest of a record whose value was refused: events until the
-** stream is back outside the record. */
-static int skip_record(lua_State *L, Decoder *d) {
-  while (d->level > d->rec_level)
-    if (next_event(L, d)) return -1;
-  return 0;
-}
-
-/* After a syntax error: finds the next document marker ('---' or '...' at
-** the start of a line) at or after the error line and restarts the
-** parser there.  Pushes a note on where reading resumed. */
-static void resync(lua_State *L, Decoder *d) {
-  long err_line = (long)d->parser.problem_mark.line, line = 0;
-  char buf[4096];
-  int at_start = 1;
-  long off;
-  if (d->parser.error == YAML_READER_ERROR) {
-    long col;
-    locate_offset(d, d->parser.problem_offset, &err_line, &col);
-  }
-  if (err_line < 1) err_line = 1;              /* always make progress */
-  decoder_release(d);
-  if (fseek(d->fp, d->base_offset, SEEK_SET) != 0) { d->done = 1; return; }
-  for (;;) {
-    off = ftell(d->fp);
-    if (fgets(buf, sizeof buf, d->fp) == NULL) break;
-    if (at_start && line >= err_line &&
-        (strncmp(buf, "---", 3) == 0 || strncmp(buf, "...", 3) == 0) &&
-        (buf[3] == '\0' || buf[3] == ' ' || buf[3] == '\t' ||
-         buf[3] == '\n' || buf[3] == '\r')) {
-      if (buf[0] == '.') { line++; off = ftell(d->fp); }
-      lua_pushfstring(L, " (skipped to line %d)", (int)(d->base_line + line + 1));
-      lua_concat(L, 2);
-      d->base_line += line;
-      d->base_offset = off;
-      fseek(d->fp, off, SEEK_SET);
-      if (!decoder_start(d)) d->done = 1;
-      return;
-    }
-    at_start = strchr(buf, '\n') != NULL;
-    if (at_start) line++;
-  }
-  lua_pushliteral(L, " (no later document marker: the rest of the input was skipped)");
-  lua_concat(L, 2);
-  d->done = 1;
-}
-
-/* reader:next() -> value, positions, n | false, message, n | nil (end);
-** with the positions option, positions[0] is where the record starts */
-static int reader_next(lua_State *L) {
-  Decoder *d = (Decoder *)luaL_checkudata(L, 1, DECODER_MT);
-  int r, syntax;
-  if (d->done || !d->parser_open) return 0;
-  push_work_slots(L, d, 1);
-  lua_settop(L, d->name_idx);
-  if (d->in_doc) {                         /* anchors live per document */
-    ifn_getuservalue(L, 1);
-    lua_getfield(L, -1, "anchors");
-    if (lua_istable(L, -1)) lua_replace(L, d->anchors_idx); else lua_pop(L, 1);
-    lua_getfield(L, -1, "sizes");
-    if (lua_istable(L, -1)) lua_replace(L, d->sizes_idx); else lua_pop(L, 1);
-    lua_pop(L, 1);
-  }
-  r = decoder_next(L, d);
-  if (r == 0) {
-    decoder_release(d);
-    return 0;
-  }
-  d->records++;
-  ifn_getuservalue(L, 1);                  /* keep this document's anchors */
-  lua_pushvalue(L, d->anchors_idx);
-  lua_setfield(L, -2, "anchors");
-  lua_pushvalue(L, d->sizes_idx);
-  lua_setfield(L, -2, "sizes");
-  lua_pop(L, 1);
-  if (r > 0) {
-    if (d->positions) {                    /* positions[0]: the record's */
-      push_pos(L, d, d->rec_mark);
-      lua_rawseti(L, d->pos_idx, 0);
-    }
-    lua_pushvalue(L, d->pos_idx);
-    ifn_pushinteger(L, d->records);
-    return 3;
-  }
-  syntax = d->parser.error != YAML_NO_ERROR;
-  if (syntax) resync(L, d);
-  else if (skip_record(L, d) < 0) {
-    lua_pop(L, 1);                          /* keep the first message */
-    resync(L, d);
-  }
-  lua_pushboolean(L, 0);
-  lua_insert(L, -2);
-  ifn_pushinteger(L, d->records);
-  return 3;
-}
-
 static const luaL_Reg decoder_methods[] = {
-  {"next", reader_next},
   {"close", decoder_close},
   {NULL, NULL}
 };
@@ -965,7 +745,6 @@ static const luaL_Reg decoder_meta[] = {
 
 static const luaL_Reg decode_funcs[] = {
   {"decode", core_decode},
-  {"open", core_open},
   {NULL, NULL}
 };
 
