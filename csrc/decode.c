@@ -82,6 +82,7 @@ int decoder_start(Decoder *d) {
     yaml_parser_set_input_string(&d->parser, d->input, d->input_len);
   yaml_parser_set_encoding(&d->parser, YAML_UTF8_ENCODING);
   d->level = 0;
+  d->mark_line = 0;
   d->in_doc = d->in_seq = 0;
   return 1;
 }
@@ -105,26 +106,74 @@ static int fail_at(lua_State *L, Decoder *d, yaml_mark_t mark,
   return -1;
 }
 
-/* the line and column of byte OFFSET of the current parser's input */
-static void locate_offset(Decoder *d, size_t offset, long *line, long *col) {
-  long l = 0, c = 0;
-  size_t i;
-  if (d->src.locate != NULL) {
-    d->src.locate(d, offset, line, col);
+size_t decoder_break_len(const unsigned char *p, size_t n) {
+  if (n == 0) return 0;
+  if (p[0] == '\n') return 1;
+  if (p[0] == '\r') return n > 1 && p[1] == '\n' ? 2 : 1;
+  if (p[0] == 0xC2) return n > 1 && p[1] == 0x85 ? 2 : 0;
+  if (p[0] == 0xE2)
+    return n > 2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9) ? 3 : 0;
+  return 0;
+}
+
+/* the bytes of the input still held: all of a string */
+static void get_view(Decoder *d, DecoderView *v) {
+  if (d->src.view != NULL) {
+    d->src.view(d, v);
     return;
   }
-  for (i = 0; i < offset && i < d->input_len; i++) {
-    if (d->input[i] == '\n') { l++; c = 0; }
-    else if ((d->input[i] & 0xC0) != 0x80) c++;
+  v->bytes = d->input;
+  v->len = d->input_len;
+  v->offset = 0;
+  v->line = 0;
+  v->midline = 0;
+}
+
+/* Walks the held bytes from their start to byte OFFSET of the parser's
+** input (or, when OFFSET is (size_t)-1, to column COL of line LINE);
+** returns the index reached in the view, and the line and column there
+** (libyaml's count: characters, line breaks of every kind). */
+static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col) {
+  size_t i = 0, stop = v->len, br;
+  long l = v->line, c = 0, want_line = *line, want_col = *col;
+  if (offset != (size_t)-1)
+    stop = offset < v->offset ? 0 : offset - v->offset < v->len
+         ? offset - v->offset : v->len;
+  while (i < stop) {
+    if (offset == (size_t)-1 && l == want_line && c == want_col) break;
+    br = decoder_break_len(v->bytes + i, v->len - i);
+    if (br > 0) {
+      if (offset == (size_t)-1 && l == want_line) break;
+      i += br;
+      l++;
+      c = 0;
+      continue;
+    }
+    do i++; while (i < v->len && (v->bytes[i] & 0xC0) == 0x80);
+    c++;
   }
   *line = l;
   *col = c;
+  return i;
 }
 
-/* the byte at OFFSET of the current parser's input, or -1 */
-static int byte_at(Decoder *d, size_t offset) {
-  if (d->src.byte_at != NULL) return d->src.byte_at(d, offset);
-  return offset < d->input_len ? d->input[offset] : -1;
+/* the line and column of byte OFFSET of the current parser's input */
+void decoder_locate(Decoder *d, size_t offset, long *line, long *col) {
+  DecoderView v;
+  get_view(d, &v);
+  walk_view(&v, offset, line, col);
+}
+
+/* the byte at MARK of the current parser's input, or -1 */
+static int byte_at_mark(Decoder *d, yaml_mark_t mark) {
+  DecoderView v;
+  long line = (long)mark.line, col = (long)mark.column;
+  size_t i;
+  get_view(d, &v);
+  if (line < v.line || (line == v.line && v.midline)) return -1;
+  i = walk_view(&v, (size_t)-1, &line, &col);
+  return line == (long)mark.line && col == (long)mark.column && i < v.len
+       ? v.bytes[i] : -1;
 }
 
 /* fails with libyaml's own account of a syntax error */
@@ -133,7 +182,7 @@ static int fail_parser(lua_State *L, Decoder *d) {
   const char *problem = p->problem ? p->problem : "cannot parse the input";
   if (p->error == YAML_SCANNER_ERROR && p->problem != NULL &&
       strstr(p->problem, "cannot start any token") != NULL &&
-      byte_at(d, p->problem_mark.index) == '\t') {
+      byte_at_mark(d, p->problem_mark) == '\t') {
     push_where(L, d, (long)p->problem_mark.line, (long)p->problem_mark.column);
     lua_pushliteral(L, "tab characters are not allowed for indentation (use spaces)");
     lua_concat(L, 2);
@@ -141,7 +190,7 @@ static int fail_parser(lua_State *L, Decoder *d) {
   }
   long line = (long)p->problem_mark.line, col = (long)p->problem_mark.column;
   if (p->error == YAML_READER_ERROR) {
-    locate_offset(d, p->problem_offset, &line, &col);
+    decoder_locate(d, p->problem_offset, &line, &col);
     push_where(L, d, line, col);
     if (p->problem_value != -1) {
       char hex[8];
@@ -178,6 +227,7 @@ int decoder_next_event(lua_State *L, Decoder *d) {
   if (!yaml_parser_parse(&d->parser, &d->event))
     return fail_parser(L, d);
   d->has_event = 1;
+  d->mark_line = (long)d->event.start_mark.line;
   switch (d->event.type) {
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: d->level++; break;
@@ -652,6 +702,8 @@ void decoder_init(lua_State *L, Decoder *d, int mode, int opts) {
   d->mode = mode;
   d->done = 0;
   d->lim.max_depth = opt_limit(L, opts, "max_depth", DEFAULT_MAX_DEPTH);
+  if (d->lim.max_depth > DECODER_DEPTH_CAP)
+    luaL_error(L, "option 'max_depth' must be at most %d", DECODER_DEPTH_CAP);
   d->lim.max_nodes = opt_limit(L, opts, "max_nodes", DEFAULT_MAX_NODES);
   d->lim.max_scalar = opt_limit(L, opts, "max_scalar", DEFAULT_MAX_SCALAR);
   d->lim.max_input = opt_limit(L, opts, "max_input", DEFAULT_MAX_INPUT);
@@ -689,6 +741,39 @@ void decoder_set_uservalue(lua_State *L, int ud, int name, int input) {
   ifn_setuservalue(L, ud);
 }
 
+/* whether byte J of S starts a line (after LF or CR, as core.open has it) */
+static int at_line_start(const unsigned char *s, size_t j) {
+  return j == 0 || s[j - 1] == '\n' || s[j - 1] == '\r';
+}
+
+/* A byte-order mark at the start of a line (of the text, or of a later
+** document in it) is skipped, as in a file read by core.open: when the
+** text at stack slot IDX has one, it is replaced there by a copy without
+** them.  Positions are then those of the text after each mark. */
+static void strip_boms(lua_State *L, int idx) {
+  size_t n, i = 0, from = 0;
+  const unsigned char *s = (const unsigned char *)lua_tolstring(L, idx, &n);
+  const unsigned char *p;
+  luaL_Buffer b;
+  int found = 0;
+  while (i < n && (p = (const unsigned char *)memchr(s + i, 0xEF, n - i)) != NULL) {
+    i = (size_t)(p - s);
+    if (DECODER_BOM_LEN(p, n - i) && at_line_start(s, i)) {
+      if (!found) luaL_buffinit(L, &b);
+      found = 1;
+      luaL_addlstring(&b, (const char *)s + from, i - from);
+      from = i + 3;
+      i += 3;
+    } else {
+      i++;
+    }
+  }
+  if (!found) return;
+  luaL_addlstring(&b, (const char *)s + from, n - from);
+  luaL_pushresult(&b);
+  lua_replace(L, idx);
+}
+
 /* core.decode(text, name [, opts]) -> docs, positions (nil unless
 ** opts.positions) | nil, message */
 static int core_decode(lua_State *L) {
@@ -700,6 +785,8 @@ static int core_decode(lua_State *L) {
   long n = 0;
   luaL_checkstring(L, 2);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  strip_boms(L, 1);
+  text = lua_tolstring(L, 1, &len);
   d = (Decoder *)ifn_newuserdata(L, sizeof(Decoder));
   memset(d, 0, sizeof *d);
   luaL_getmetatable(L, DECODER_MT);

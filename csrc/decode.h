@@ -27,15 +27,23 @@ typedef struct Limits {
 
 typedef struct Decoder Decoder;
 
+/* The bytes of the current parser's input still held, for messages:
+** BYTES[0 .. LEN) start at byte OFFSET and on line LINE (0-based, both
+** counted from where the parser began), at the start of that line unless
+** MIDLINE. */
+typedef struct DecoderView {
+  const unsigned char *bytes;
+  size_t len, offset;
+  long line;
+  int midline;
+} DecoderView;
+
 /* Where the parser's input comes from: the string INPUT, or (when READ is
-** set) a read handler given DATA; for the latter, LOCATE and BYTE_AT find
-** the line and column, or the byte, at an offset of the current parser's
-** input (for messages). */
+** set) a read handler given DATA, whose VIEW gives the bytes it holds. */
 typedef struct DecoderSource {
   yaml_read_handler_t *read;
   void *data;
-  void (*locate)(Decoder *d, size_t offset, long *line, long *col);
-  int (*byte_at)(Decoder *d, size_t offset);
+  void (*view)(Decoder *d, DecoderView *v);
 } DecoderSource;
 
 struct Decoder {
@@ -47,6 +55,7 @@ struct Decoder {
   const unsigned char *input;  /* the string being decoded, or NULL */
   size_t input_len;
   long base_line;       /* line (0-based) at which the current parser began */
+  long mark_line;       /* line (in the parser's count) of the last event */
   int mode;
   int positions;        /* record positions of keys and items */
   Limits lim;
@@ -67,6 +76,18 @@ struct Decoder {
   int anchors_idx, sizes_idx, pos_idx, name_idx;
 };
 
+/* the most nesting core.decode and core.open accept (max_depth): each
+** level is a C call */
+#define DECODER_DEPTH_CAP 1000
+
+/* the length of the line break at P (N bytes available) as libyaml counts
+** them (CR LF, CR, LF, NEL, LS, PS), or 0 */
+size_t decoder_break_len(const unsigned char *p, size_t n);
+
+/* the length of a UTF-8 byte-order mark at P, or 0 */
+#define DECODER_BOM_LEN(p, n) \
+  ((n) >= 3 && (p)[0] == 0xEF && (p)[1] == 0xBB && (p)[2] == 0xBF ? 3 : 0)
+
 /* the value a YAML null decodes to (a light userdata, as lua-cjson's) */
 void decode_pushnull(lua_State *L);
 
@@ -85,6 +106,10 @@ int decoder_next_event(lua_State *L, Decoder *d);
 
 /* pushes the next value: 1 (pushed), 0 (end) or -1 (message pushed) */
 int decoder_next(lua_State *L, Decoder *d);
+
+/* the line and column (0-based, in the parser's count) of byte OFFSET of
+** the current parser's input */
+void decoder_locate(Decoder *d, size_t offset, long *line, long *col);
 
 /* pushes the packed position of mark M */
 void decoder_push_pos(lua_State *L, Decoder *d, yaml_mark_t m);

@@ -7,9 +7,14 @@
 ** owned by the reader userdata, with the parser: __gc and __close free
 ** them.
 */
+/* stat() and S_ISREG for core.regular_file */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -22,89 +27,213 @@
 
 #define READER_MT "interferon.reader"
 
+/* bytes read from the file at once; the held bytes start with room for
+** HOLD_MIN and grow to at most HOLD_MAX */
+#define CHUNK_SIZE 8192
+#define HOLD_MIN 65536
+#define HOLD_MAX (16 * 1024 * 1024)
+
+/* Offsets count the bytes given to libyaml (the file's, less any
+** byte-order marks), from the start of the input.  Every byte goes
+** through the hold: the bytes from the line of the last event on, which
+** libyaml may still report on, and after a syntax error the bytes from
+** the error on, scanned for the next document marker and given to the
+** new parser again.  No seeking: pipes, FIFOs and standard input are read
+** the same way as files. */
 typedef struct Reader {
   Decoder d;            /* first: a Reader is passed to libyaml as a Decoder */
   FILE *fp;             /* the file read, or NULL once closed */
-  unsigned char line[4096];  /* read ahead from fp, given out line by line */
-  size_t line_pos, line_len;
-  long base_offset;     /* file offset at which the current parser began */
+  int owns_fp;          /* fp is to be closed (not standard input) */
+  int eof, ioerr, oom;
+  int bol;              /* the next byte of the file starts a line */
+  unsigned char chunk[CHUNK_SIZE];  /* read from fp, not yet held */
+  size_t chunk_pos, chunk_len;
+  lua_Alloc alloc;      /* the state's allocator, for the hold */
+  void *alloc_ud;
+  unsigned char *hold;
+  size_t hold_cap, hold_len;
+  size_t hold_start;    /* offset of hold[0] */
+  long hold_line;       /* line of hold[0] */
+  int hold_midline;     /* hold[0] is not at the start of a line */
+  size_t feed;          /* offset of the next byte for libyaml */
+  size_t base;          /* offset at which the current parser began */
 } Reader;
 
 /* idempotent: closing twice, or a close followed by __gc, is harmless */
 static int reader_close(lua_State *L) {
   Reader *r = (Reader *)luaL_checkudata(L, 1, READER_MT);
   decoder_release(&r->d);
-  if (r->fp != NULL) {
-    fclose(r->fp);
-    r->fp = NULL;
-  }
+  if (r->fp != NULL && r->owns_fp) fclose(r->fp);
+  r->fp = NULL;
+  if (r->hold != NULL) r->alloc(r->alloc_ud, r->hold, r->hold_cap, 0);
+  r->hold = NULL;
+  r->hold_cap = r->hold_len = 0;
   r->d.done = 1;
   return 0;
+}
+
+/* ---------------------------------------------------------------------
+** The hold
+*/
+
+/* reads from the file until the chunk has WANT bytes, or the file ends */
+static void chunk_fill(Reader *r, size_t want) {
+  size_t got;
+  if (r->chunk_len - r->chunk_pos >= want || r->eof || r->fp == NULL) return;
+  memmove(r->chunk, r->chunk + r->chunk_pos, r->chunk_len - r->chunk_pos);
+  r->chunk_len -= r->chunk_pos;
+  r->chunk_pos = 0;
+  while (r->chunk_len < want && !r->eof) {
+    got = fread(r->chunk + r->chunk_len, 1, CHUNK_SIZE - r->chunk_len, r->fp);
+    if (got == 0) {
+      r->eof = 1;
+      r->ioerr = ferror(r->fp) != 0;
+    }
+    r->chunk_len += got;
+  }
+}
+
+/* Drops the held bytes before the start of line LINE, but none at or
+** after offset KEEP (then the hold starts in the middle of a line).  The
+** last 3 bytes held stay: they may be the start of a line break (CR LF,
+** NEL, LS, PS) whose end is not read yet. */
+static void hold_drop(Reader *r, long line, size_t keep) {
+  size_t i = 0, lim = keep - r->hold_start, br;
+  long l = r->hold_line;
+  int midline = r->hold_midline;
+  while (l < line && i < lim && i + 3 <= r->hold_len) {
+    br = decoder_break_len(r->hold + i, r->hold_len - i);
+    if (br > 0) {
+      if (i + br > lim) break;
+      i += br;
+      l++;
+      midline = 0;
+    } else {
+      i++;
+      midline = 1;
+    }
+  }
+  if (i == 0) return;
+  memmove(r->hold, r->hold + i, r->hold_len - i);
+  r->hold_len -= i;
+  r->hold_start += i;
+  r->hold_line = l;
+  r->hold_midline = midline;
+}
+
+/* Makes room for N more bytes, dropping what is no longer needed (see
+** hold_drop) and growing the hold when it is more than half full after
+** that; at HOLD_MAX, drops all but the bytes from KEEP on.  0 when out of
+** memory. */
+static int hold_room(Reader *r, size_t n, long line, size_t keep) {
+  size_t cap = r->hold_cap;
+  unsigned char *p;
+  if (r->hold_cap - r->hold_len >= n) return 1;
+  hold_drop(r, line, keep);
+  if (r->hold_len + n > cap / 2) {
+    while (cap < HOLD_MIN || (r->hold_len + n > cap / 2 && cap < HOLD_MAX))
+      cap = cap < HOLD_MIN ? HOLD_MIN : cap * 2;
+    if (r->hold_len + n > cap) {
+      hold_drop(r, LONG_MAX, keep);
+      if (r->hold_len + n > cap) return 0;
+    }
+  }
+  if (cap == r->hold_cap) return 1;
+  p = (unsigned char *)r->alloc(r->alloc_ud, r->hold, r->hold_cap, cap);
+  if (p == NULL) return r->hold_cap - r->hold_len >= n;
+  r->hold = p;
+  r->hold_cap = cap;
+  return 1;
+}
+
+/* Appends the next piece of the file to the hold: up to the end of a line,
+** at most a chunk, skipping a byte-order mark at the start of a line.
+** Bytes before line LINE or offset KEEP may be dropped.  Returns the
+** number of bytes appended: 0 at the end of the file, on a read error or
+** when out of memory. */
+static size_t hold_append(Reader *r, long line, size_t keep) {
+  const unsigned char *p, *nl;
+  size_t n;
+  chunk_fill(r, 3);
+  if (r->bol && DECODER_BOM_LEN(r->chunk + r->chunk_pos, r->chunk_len - r->chunk_pos)) {
+    r->chunk_pos += 3;
+    chunk_fill(r, 1);
+  }
+  n = r->chunk_len - r->chunk_pos;
+  if (n == 0) return 0;
+  p = r->chunk + r->chunk_pos;
+  nl = (const unsigned char *)memchr(p, '\n', n);
+  if (nl != NULL) n = (size_t)(nl - p) + 1;
+  if (!hold_room(r, n, line, keep)) {
+    r->oom = 1;
+    return 0;
+  }
+  memcpy(r->hold + r->hold_len, p, n);
+  r->hold_len += n;
+  r->chunk_pos += n;
+  r->bol = p[n - 1] == '\n' || p[n - 1] == '\r';
+  return n;
+}
+
+/* ensures that N bytes from offset AT are held, unless the file ends
+** first (bytes before AT may be dropped); returns how many are */
+static size_t hold_ensure(Reader *r, size_t at, size_t n) {
+  while (r->hold_start + r->hold_len - at < n && hold_append(r, LONG_MAX, at) > 0) {}
+  return r->hold_start + r->hold_len - at < n ? r->hold_start + r->hold_len - at : n;
 }
 
 /* Gives libyaml at most one line per call.  libyaml checks every byte it
 ** is handed at once (UTF-8, control characters), so a bad byte in a
 ** larger chunk would be reported before the records in front of it were
 ** read, and those records lost. */
-static int file_read(void *data, unsigned char *buf, size_t size,
-                     size_t *size_read) {
+static int reader_read(void *data, unsigned char *buf, size_t size,
+                       size_t *size_read) {
   Reader *r = (Reader *)data;
-  const unsigned char *nl;
+  const unsigned char *p, *nl;
   size_t n;
-  if (r->line_pos == r->line_len) {
-    r->line_pos = 0;
-    r->line_len = fread(r->line, 1, sizeof r->line, r->fp);
-    if (r->line_len == 0) {
-      *size_read = 0;
-      return !ferror(r->fp);
-    }
-  }
-  n = r->line_len - r->line_pos;
-  nl = (const unsigned char *)memchr(r->line + r->line_pos, '\n', n);
-  if (nl != NULL) n = (size_t)(nl - (r->line + r->line_pos)) + 1;
+  *size_read = 0;
+  if (r->feed == r->hold_start + r->hold_len &&
+      hold_append(r, r->d.base_line + r->d.mark_line, r->feed) == 0)
+    return !(r->ioerr || r->oom);
+  p = r->hold + (r->feed - r->hold_start);
+  n = r->hold_start + r->hold_len - r->feed;
+  nl = (const unsigned char *)memchr(p, '\n', n);
+  if (nl != NULL) n = (size_t)(nl - p) + 1;
   if (n > size) n = size;
-  memcpy(buf, r->line + r->line_pos, n);
-  r->line_pos += n;
+  memcpy(buf, p, n);
+  r->feed += n;
   *size_read = n;
   return 1;
 }
 
-/* the line and column of byte OFFSET of the current parser's input */
-static void file_locate(Decoder *d, size_t offset, long *line, long *col) {
+/* the held bytes from where the current parser began (a line start), for
+** the decoder's messages */
+static void reader_view(Decoder *d, DecoderView *v) {
   Reader *r = (Reader *)d;
-  long l = 0, c = 0, here = ftell(r->fp);
-  size_t i;
-  int ch;
-  if (fseek(r->fp, r->base_offset, SEEK_SET) == 0) {
-    for (i = 0; i < offset && (ch = getc(r->fp)) != EOF; i++) {
-      if (ch == '\n') { l++; c = 0; }
-      else if ((ch & 0xC0) != 0x80) c++;
-    }
+  if (r->hold_start <= r->base) {
+    v->bytes = r->hold + (r->base - r->hold_start);
+    v->len = r->hold_len - (r->base - r->hold_start);
+    v->offset = 0;
+    v->line = 0;
+    v->midline = 0;
+    return;
   }
-  fseek(r->fp, here, SEEK_SET);
-  *line = l;
-  *col = c;
+  v->bytes = r->hold;
+  v->len = r->hold_len;
+  v->offset = r->hold_start - r->base;
+  v->line = r->hold_line - d->base_line;
+  v->midline = r->hold_midline;
 }
 
-/* the byte at OFFSET of the current parser's input, or -1 */
-static int file_byte_at(Decoder *d, size_t offset) {
-  Reader *r = (Reader *)d;
-  long here = ftell(r->fp);
-  int c = -1;
-  if (fseek(r->fp, r->base_offset + (long)offset, SEEK_SET) == 0) c = getc(r->fp);
-  fseek(r->fp, here, SEEK_SET);
-  return c;
-}
-
-/* (re)starts the parser where the file is positioned */
-static int reader_start(Reader *r) {
-  r->line_pos = r->line_len = 0;
+/* (re)starts the parser at offset AT, line LINE */
+static int reader_start(Reader *r, size_t at, long line) {
+  r->base = r->feed = at;
+  r->d.base_line = line;
   return decoder_start(&r->d);
 }
 
 /* core.open(path [, opts]) -> reader | nil, message.  The path "-" reads
-** standard input, copied to a temporary file so that the reader can seek
-** back to resynchronise after a syntax error. */
+** standard input. */
 static int core_open(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   int opts = lua_istable(L, 2) ? 2 : 0;
@@ -117,27 +246,24 @@ static int core_open(lua_State *L) {
   lua_setmetatable(L, -2);
   ud = lua_gettop(L);
   decoder_init(L, &r->d, MODE_RECORDS, opts);
-  r->d.src.read = file_read;
+  r->d.src.read = reader_read;
   r->d.src.data = r;
-  r->d.src.locate = file_locate;
-  r->d.src.byte_at = file_byte_at;
+  r->d.src.view = reader_view;
+  r->alloc = lua_getallocf(L, &r->alloc_ud);
+  r->bol = 1;
   decoder_set_uservalue(L, ud, 1, 0);
   if (strcmp(path, "-") == 0) {
-    char buf[8192];
-    size_t got;
-    r->fp = tmpfile();
-    while (r->fp != NULL && (got = fread(buf, 1, sizeof buf, stdin)) > 0)
-      if (fwrite(buf, 1, got, r->fp) != got) break;
-    if (r->fp != NULL) rewind(r->fp);
+    r->fp = stdin;
   } else {
     r->fp = fopen(path, "rb");
+    r->owns_fp = 1;
   }
   if (r->fp == NULL) {
     lua_pushnil(L);
     lua_pushfstring(L, "%s:1:1: cannot open file: %s", path, strerror(errno));
     return 2;
   }
-  if (!reader_start(r)) return luaL_error(L, "not enough memory");
+  if (!reader_start(r, 0, 0)) return luaL_error(L, "not enough memory");
   return 1;
 }
 
@@ -149,44 +275,64 @@ static int skip_record(lua_State *L, Decoder *d) {
   return 0;
 }
 
+/* whether the N bytes at P start with a document marker: '---' or '...'
+** and a space, a tab, a line break or the end of the input */
+static int is_marker(const unsigned char *p, size_t n) {
+  return n >= 3 && (memcmp(p, "---", 3) == 0 || memcmp(p, "...", 3) == 0) &&
+         (n == 3 || p[3] == ' ' || p[3] == '\t' ||
+          decoder_break_len(p + 3, n - 3) > 0);
+}
+
+/* moves *AT past the end of its line, counting it in *LINE; 0 when the
+** input ends first */
+static int skip_line(Reader *r, size_t *at, long *line) {
+  size_t n, br;
+  while ((n = hold_ensure(r, *at, 3)) > 0) {
+    br = decoder_break_len(r->hold + (*at - r->hold_start), n);
+    if (br > 0) {
+      *at += br;
+      ++*line;
+      return 1;
+    }
+    ++*at;
+  }
+  return 0;
+}
+
 /* After a syntax error: finds the next document marker ('---' or '...' at
-** the start of a line) at or after the error line and restarts the
-** parser there.  Pushes a note on where reading resumed. */
+** the start of a line) at or after the error line, in what is held and
+** then in the rest of the input, and restarts the parser there (after a
+** '...' line).  Appends a note on where reading resumed to the message at
+** the top of the stack. */
 static void resync(lua_State *L, Reader *r) {
   Decoder *d = &r->d;
-  long err_line = (long)d->parser.problem_mark.line, line = 0;
-  char buf[4096];
-  int at_start = 1;
-  long off;
-  if (d->parser.error == YAML_READER_ERROR) {
-    long col;
-    file_locate(d, d->parser.problem_offset, &err_line, &col);
-  }
-  if (err_line < 1) err_line = 1;              /* always make progress */
+  long err = (long)d->parser.problem_mark.line, col, line = r->hold_line;
+  size_t at = r->hold_start, n;
+  int found = 0;
+  if (d->parser.error == YAML_READER_ERROR)
+    decoder_locate(d, d->parser.problem_offset, &err, &col);
+  err += d->base_line;
+  if (err < d->base_line + 1) err = d->base_line + 1;  /* always make progress */
   decoder_release(d);
-  if (fseek(r->fp, r->base_offset, SEEK_SET) != 0) { d->done = 1; return; }
-  for (;;) {
-    off = ftell(r->fp);
-    if (fgets(buf, sizeof buf, r->fp) == NULL) break;
-    if (at_start && line >= err_line &&
-        (strncmp(buf, "---", 3) == 0 || strncmp(buf, "...", 3) == 0) &&
-        (buf[3] == '\0' || buf[3] == ' ' || buf[3] == '\t' ||
-         buf[3] == '\n' || buf[3] == '\r')) {
-      if (buf[0] == '.') { line++; off = ftell(r->fp); }
-      lua_pushfstring(L, " (skipped to line %d)", (int)(d->base_line + line + 1));
-      lua_concat(L, 2);
-      d->base_line += line;
-      r->base_offset = off;
-      fseek(r->fp, off, SEEK_SET);
-      if (!reader_start(r)) d->done = 1;
-      return;
-    }
-    at_start = strchr(buf, '\n') != NULL;
-    if (at_start) line++;
+  if (!r->hold_midline || skip_line(r, &at, &line)) {
+    do {
+      if (line < err) continue;
+      n = hold_ensure(r, at, 6);
+      found = is_marker(r->hold + (at - r->hold_start), n);
+    } while (!found && skip_line(r, &at, &line));
   }
-  lua_pushliteral(L, " (no later document marker: the rest of the input was skipped)");
+  if (r->oom) luaL_error(L, "not enough memory");
+  if (found && r->hold[at - r->hold_start] == '.' && !skip_line(r, &at, &line))
+    found = 0;                                   /* '...' ends the input */
+  if (!found) {
+    lua_pushliteral(L, " (no later document marker: the rest of the input was skipped)");
+    lua_concat(L, 2);
+    d->done = 1;
+    return;
+  }
+  lua_pushfstring(L, " (skipped to line %d)", (int)(line + 1));
   lua_concat(L, 2);
-  d->done = 1;
+  if (!reader_start(r, at, line)) luaL_error(L, "not enough memory");
 }
 
 /* reader:next() -> value, positions, n | false, message, n | nil (end);
@@ -207,6 +353,7 @@ static int reader_next(lua_State *L) {
     lua_pop(L, 1);
   }
   r = decoder_next(L, d);
+  if (rd->oom) return luaL_error(L, "not enough memory");
   if (r == 0) {
     decoder_release(d);
     return 0;
@@ -240,6 +387,15 @@ static int reader_next(lua_State *L) {
 }
 
 
+/* core.regular_file(path) -> whether PATH names a regular file (one that
+** can be looked at before it is read: not a pipe, FIFO or device) */
+static int core_regular_file(lua_State *L) {
+  struct stat st;
+  const char *path = luaL_checkstring(L, 1);
+  lua_pushboolean(L, stat(path, &st) == 0 && S_ISREG(st.st_mode));
+  return 1;
+}
+
 static const luaL_Reg reader_methods[] = {
   {"next", reader_next},
   {"close", reader_close},
@@ -254,6 +410,7 @@ static const luaL_Reg reader_meta[] = {
 
 static const luaL_Reg reader_funcs[] = {
   {"open", core_open},
+  {"regular_file", core_regular_file},
   {NULL, NULL}
 };
 
