@@ -140,6 +140,12 @@ static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col) {
     stop = offset < v->offset ? 0 : offset - v->offset < v->len
          ? offset - v->offset : v->len;
   while (i < stop) {
+    if (v->bytes[i] < 0x80 && v->bytes[i] != '\n' && v->bytes[i] != '\r' &&
+        offset != (size_t)-1) {
+      i++;                                   /* the common case: ASCII */
+      c++;
+      continue;
+    }
     if (offset == (size_t)-1 && l == want_line && c == want_col) break;
     br = decoder_break_len(v->bytes + i, v->len - i);
     if (br > 0) {

@@ -102,7 +102,9 @@ static void hold_drop(Reader *r, long line, size_t keep) {
   long l = r->hold_line;
   int midline = r->hold_midline;
   while (l < line && i < lim && i + 3 <= r->hold_len) {
-    br = decoder_break_len(r->hold + i, r->hold_len - i);
+    unsigned char c = r->hold[i];
+    br = c != '\n' && c != '\r' && c != 0xC2 && c != 0xE2 ? 0
+       : decoder_break_len(r->hold + i, r->hold_len - i);
     if (br > 0) {
       if (i + br > lim) break;
       i += br;
@@ -288,7 +290,17 @@ static int is_marker(const unsigned char *p, size_t n) {
 static int skip_line(Reader *r, size_t *at, long *line) {
   size_t n, br;
   while ((n = hold_ensure(r, *at, 3)) > 0) {
-    br = decoder_break_len(r->hold + (*at - r->hold_start), n);
+    const unsigned char *p = r->hold + (*at - r->hold_start);
+    size_t held = r->hold_start + r->hold_len - *at;
+    if (*p != '\n' && *p != '\r' && *p != 0xC2 && *p != 0xE2) {
+      size_t i = 1;                              /* not a break: run on */
+      while (i + 3 <= held && p[i] != '\n' && p[i] != '\r' && p[i] != 0xC2 &&
+             p[i] != 0xE2)
+        i++;
+      *at += i;
+      continue;
+    }
+    br = decoder_break_len(p, n);
     if (br > 0) {
       *at += br;
       ++*line;
@@ -306,14 +318,17 @@ static int skip_line(Reader *r, size_t *at, long *line) {
 ** the top of the stack. */
 static void resync(lua_State *L, Reader *r) {
   Decoder *d = &r->d;
-  long err = (long)d->parser.problem_mark.line, col, line = r->hold_line;
-  size_t at = r->hold_start, n;
+  long err = (long)d->parser.problem_mark.line, col, line;
+  size_t at, n;
   int found = 0;
   if (d->parser.error == YAML_READER_ERROR)
     decoder_locate(d, d->parser.problem_offset, &err, &col);
   err += d->base_line;
   if (err < d->base_line + 1) err = d->base_line + 1;  /* always make progress */
   decoder_release(d);
+  hold_drop(r, err, r->feed);              /* the lines before the error */
+  at = r->hold_start;
+  line = r->hold_line;
   if (!r->hold_midline || skip_line(r, &at, &line)) {
     do {
       if (line < err) continue;
