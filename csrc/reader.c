@@ -401,7 +401,6 @@ static int reader_next(lua_State *L) {
   return 3;
 }
 
-
 /* core.regular_file(path) -> whether PATH names a regular file (one that
 ** can be looked at before it is read: not a pipe, FIFO or device) */
 static int core_regular_file(lua_State *L) {
