@@ -131,11 +131,14 @@ static void get_view(Decoder *d, DecoderView *v) {
 
 /* Walks the held bytes from their start to byte OFFSET of the parser's
 ** input (or, when OFFSET is (size_t)-1, to column COL of line LINE);
-** returns the index reached in the view, and the line and column there
-** (libyaml's count: characters, line breaks of every kind). */
-static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col) {
+** returns the index reached in the view, the line and column there
+** (libyaml's count: characters, line breaks of every kind) and in *BOL
+** the index where that line starts. */
+static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col,
+                        size_t *bol) {
   size_t i = 0, stop = v->len, br;
   long l = v->line, c = 0, want_line = *line, want_col = *col;
+  *bol = 0;
   if (offset != (size_t)-1)
     stop = offset < v->offset ? 0 : offset - v->offset < v->len
          ? offset - v->offset : v->len;
@@ -153,6 +156,7 @@ static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col) {
       i += br;
       l++;
       c = 0;
+      *bol = i;
       continue;
     }
     do i++; while (i < v->len && (v->bytes[i] & 0xC0) == 0x80);
@@ -166,29 +170,35 @@ static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col) {
 /* the line and column of byte OFFSET of the current parser's input */
 void decoder_locate(Decoder *d, size_t offset, long *line, long *col) {
   DecoderView v;
+  size_t bol;
   get_view(d, &v);
-  walk_view(&v, offset, line, col);
+  walk_view(&v, offset, line, col, &bol);
 }
 
-/* the byte at MARK of the current parser's input, or -1 */
-static int byte_at_mark(Decoder *d, yaml_mark_t mark) {
+/* the byte at MARK of the current parser's input, with in *BOL the start
+** of its line (both still held), or NULL */
+static const unsigned char *at_mark(Decoder *d, yaml_mark_t mark,
+                                    const unsigned char **bol) {
   DecoderView v;
   long line = (long)mark.line, col = (long)mark.column;
-  size_t i;
+  size_t i, b;
   get_view(d, &v);
-  if (line < v.line || (line == v.line && v.midline)) return -1;
-  i = walk_view(&v, (size_t)-1, &line, &col);
-  return line == (long)mark.line && col == (long)mark.column && i < v.len
-       ? v.bytes[i] : -1;
+  if (line < v.line || (line == v.line && v.midline)) return NULL;
+  i = walk_view(&v, (size_t)-1, &line, &col, &b);
+  if (line != (long)mark.line || col != (long)mark.column || i >= v.len)
+    return NULL;
+  *bol = v.bytes + b;
+  return v.bytes + i;
 }
 
 /* fails with libyaml's own account of a syntax error */
 static int fail_parser(lua_State *L, Decoder *d) {
   yaml_parser_t *p = &d->parser;
   const char *problem = p->problem ? p->problem : "cannot parse the input";
-  if (p->error == YAML_SCANNER_ERROR && p->problem != NULL &&
-      strstr(p->problem, "cannot start any token") != NULL &&
-      byte_at_mark(d, p->problem_mark) == '\t') {
+  const unsigned char *bol = NULL, *at = p->error == YAML_SCANNER_ERROR
+                                     ? at_mark(d, p->problem_mark, &bol) : NULL;
+  if (p->problem != NULL && strstr(p->problem, "cannot start any token") != NULL &&
+      at != NULL && *at == '\t') {
     push_where(L, d, (long)p->problem_mark.line, (long)p->problem_mark.column);
     lua_pushliteral(L, "tab characters are not allowed for indentation (use spaces)");
     lua_concat(L, 2);
