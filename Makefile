@@ -277,7 +277,7 @@ valgrind-suite:
 
 # libFuzzer harnesses: spec/fuzz/driver.c runs spec/fuzz/NAME.lua on each
 # input; seeds in spec/fuzz/corpus/NAME, new inputs in build/fuzz/NAME
-FUZZ_HARNESSES = decode compile reader normalize escape json
+FUZZ_HARNESSES = decode compile reader roster normalize escape json
 FUZZ_TIME ?= 45
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -fno-omit-frame-pointer

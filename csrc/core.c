@@ -15,6 +15,7 @@
 #include "index.h"
 #include "json.h"
 #include "normalize.h"
+#include "reader.h"
 
 #if defined(__GNUC__)
 #define IFN_EXPORT __attribute__((visibility("default")))
@@ -43,6 +44,7 @@ IFN_EXPORT int luaopen_interferon_core(lua_State *L);
 int luaopen_interferon_core(lua_State *L) {
   lua_newtable(L);
   decode_open(L);
+  reader_open(L);
   digest_open(L);
   normalize_open(L);
   index_open(L);

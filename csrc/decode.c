@@ -1,14 +1,14 @@
 /*
 ** decode.c: where a YAML event becomes a Lua value.
 **
-** The libyaml parser, its current event and any FILE it reads are owned by
-** a Decoder userdata, created before any of them, so that a Lua error
-** (out of memory included) can never leak them: __gc and __close free them.
+** The libyaml parser and its current event are owned by a Decoder, inside
+** a userdata created before either of them, so that a Lua error (out of
+** memory included) can never leak them: __gc and __close free them.  The
+** patient reader (reader.c) drives the same Decoder over a file.
 ** Nodes are built straight from the event stream (no intermediate tree),
 ** with the YAML 1.2 core schema for plain scalars, and every limit checked
 ** as the events arrive.  Errors are "NAME:LINE:COL: message", 1-based.
 */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,55 +35,13 @@
 #define POS_LINE 16777216.0
 #define POS_MAXCOL 16777215
 
-/* nesting levels whose last table sizes are remembered, and the largest
-** size remembered */
-#define HINT_DEPTHS 32
+#define HINT_DEPTHS DECODER_HINT_DEPTHS
+
+/* the largest table size remembered */
 #define HINT_MAX 256
 
 /* the value of a YAML null: a light userdata pointing at this constant */
 static const char null_sentinel = 0;
-
-enum { MODE_DOCUMENTS, MODE_RECORDS };
-
-typedef struct Limits {
-  long max_depth;
-  long max_nodes;
-  long max_scalar;
-  long max_input;
-  long max_documents;
-} Limits;
-
-typedef struct Decoder {
-  yaml_parser_t parser;
-  yaml_event_t event;
-  int parser_open;      /* parser initialised, must be deleted */
-  int has_event;        /* event filled, must be deleted */
-  FILE *fp;             /* the file read by a stream decoder, or NULL */
-  unsigned char line[4096];  /* read ahead from fp, given out line by line */
-  size_t line_pos, line_len;
-  const unsigned char *input;  /* the string being decoded, or NULL */
-  size_t input_len;
-  long base_line;       /* line (0-based) at which the current parser began */
-  long base_offset;     /* file offset at which the current parser began */
-  int mode;
-  int positions;        /* record positions of keys and items */
-  Limits lim;
-  /* the size of the last mapping and sequence built at each depth: the
-  ** next one there is created with room for as many (siblings, such as
-  ** the entries of a list, share a shape), so that it is not rehashed
-  ** again and again while it fills */
-  unsigned short map_hint[HINT_DEPTHS], seq_hint[HINT_DEPTHS];
-  /* per-parse state */
-  long level;           /* collection nesting of the event stream */
-  long nodes;           /* nodes built for the current record */
-  long documents;
-  long records;         /* records yielded or refused so far (streams) */
-  long rec_level;       /* d->level just outside the record being built */
-  yaml_mark_t rec_mark; /* where the record being built starts */
-  int in_doc, in_seq, done;
-  /* stack slots used while one call builds values (never across calls) */
-  int anchors_idx, sizes_idx, pos_idx, name_idx;
-} Decoder;
 
 void decode_pushnull(lua_State *L) {
   lua_pushlightuserdata(L, (void *)(uintptr_t)&null_sentinel);
@@ -93,7 +51,7 @@ void decode_pushnull(lua_State *L) {
 ** Resource ownership
 */
 
-static void decoder_release(Decoder *d) {
+void decoder_release(Decoder *d) {
   if (d->has_event) {
     yaml_event_delete(&d->event);
     d->has_event = 0;
@@ -108,55 +66,23 @@ static void decoder_release(Decoder *d) {
 static int decoder_close(lua_State *L) {
   Decoder *d = (Decoder *)luaL_checkudata(L, 1, DECODER_MT);
   decoder_release(d);
-  if (d->fp != NULL) {
-    fclose(d->fp);
-    d->fp = NULL;
-  }
   d->done = 1;
   return 0;
 }
 
-/* Gives libyaml at most one line per call.  libyaml checks every byte it
-** is handed at once (UTF-8, control characters), so a bad byte in a
-** larger chunk would be reported before the records in front of it were
-** read, and those records lost. */
-static int file_read(void *data, unsigned char *buf, size_t size,
-                     size_t *size_read) {
-  Decoder *d = (Decoder *)data;
-  const unsigned char *nl;
-  size_t n;
-  if (d->line_pos == d->line_len) {
-    d->line_pos = 0;
-    d->line_len = fread(d->line, 1, sizeof d->line, d->fp);
-    if (d->line_len == 0) {
-      *size_read = 0;
-      return !ferror(d->fp);
-    }
-  }
-  n = d->line_len - d->line_pos;
-  nl = (const unsigned char *)memchr(d->line + d->line_pos, '\n', n);
-  if (nl != NULL) n = (size_t)(nl - (d->line + d->line_pos)) + 1;
-  if (n > size) n = size;
-  memcpy(buf, d->line + d->line_pos, n);
-  d->line_pos += n;
-  *size_read = n;
-  return 1;
-}
-
-/* (re)starts the parser on the input: the string, or the file from
-** d->base_offset on */
-static int decoder_start(Decoder *d) {
+/* (re)starts the parser on the input: the string, or D's source */
+int decoder_start(Decoder *d) {
   decoder_release(d);
   if (!yaml_parser_initialize(&d->parser))
     return 0;
   d->parser_open = 1;
-  d->line_pos = d->line_len = 0;           /* the file was just positioned */
-  if (d->fp != NULL)
-    yaml_parser_set_input(&d->parser, file_read, d);
+  if (d->src.read != NULL)
+    yaml_parser_set_input(&d->parser, d->src.read, d->src.data);
   else
     yaml_parser_set_input_string(&d->parser, d->input, d->input_len);
   yaml_parser_set_encoding(&d->parser, YAML_UTF8_ENCODING);
   d->level = 0;
+  d->mark_line = 0;
   d->in_doc = d->in_seq = 0;
   return 1;
 }
@@ -180,41 +106,89 @@ static int fail_at(lua_State *L, Decoder *d, yaml_mark_t mark,
   return -1;
 }
 
-/* the line and column of byte OFFSET of the current parser's input */
-static void locate_offset(Decoder *d, size_t offset, long *line, long *col) {
-  long l = 0, c = 0;
-  size_t i;
-  if (d->fp != NULL) {
-    long here = ftell(d->fp);
-    int ch;
-    if (fseek(d->fp, d->base_offset, SEEK_SET) == 0) {
-      for (i = 0; i < offset && (ch = getc(d->fp)) != EOF; i++) {
-        if (ch == '\n') { l++; c = 0; }
-        else if ((ch & 0xC0) != 0x80) c++;
-      }
+size_t decoder_break_len(const unsigned char *p, size_t n) {
+  if (n == 0) return 0;
+  if (p[0] == '\n') return 1;
+  if (p[0] == '\r') return n > 1 && p[1] == '\n' ? 2 : 1;
+  if (p[0] == 0xC2) return n > 1 && p[1] == 0x85 ? 2 : 0;
+  if (p[0] == 0xE2)
+    return n > 2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9) ? 3 : 0;
+  return 0;
+}
+
+/* the bytes of the input still held: all of a string */
+static void get_view(Decoder *d, DecoderView *v) {
+  if (d->src.view != NULL) {
+    d->src.view(d, v);
+    return;
+  }
+  v->bytes = d->input;
+  v->len = d->input_len;
+  v->offset = 0;
+  v->line = 0;
+  v->midline = 0;
+}
+
+/* Walks the held bytes from their start to byte OFFSET of the parser's
+** input (or, when OFFSET is (size_t)-1, to column COL of line LINE);
+** returns the index reached in the view, the line and column there
+** (libyaml's count: characters, line breaks of every kind) and in *BOL
+** the index where that line starts. */
+static size_t walk_view(DecoderView *v, size_t offset, long *line, long *col,
+                        size_t *bol) {
+  size_t i = 0, stop = v->len, br;
+  long l = v->line, c = 0, want_line = *line, want_col = *col;
+  *bol = 0;
+  if (offset != (size_t)-1)
+    stop = offset < v->offset ? 0 : offset - v->offset < v->len
+         ? offset - v->offset : v->len;
+  while (i < stop) {
+    if (v->bytes[i] < 0x80 && v->bytes[i] != '\n' && v->bytes[i] != '\r' &&
+        offset != (size_t)-1) {
+      i++;                                   /* the common case: ASCII */
+      c++;
+      continue;
     }
-    fseek(d->fp, here, SEEK_SET);
-  } else {
-    for (i = 0; i < offset && i < d->input_len; i++) {
-      if (d->input[i] == '\n') { l++; c = 0; }
-      else if ((d->input[i] & 0xC0) != 0x80) c++;
+    if (offset == (size_t)-1 && l == want_line && c == want_col) break;
+    br = decoder_break_len(v->bytes + i, v->len - i);
+    if (br > 0) {
+      if (offset == (size_t)-1 && l == want_line) break;
+      i += br;
+      l++;
+      c = 0;
+      *bol = i;
+      continue;
     }
+    do i++; while (i < v->len && (v->bytes[i] & 0xC0) == 0x80);
+    c++;
   }
   *line = l;
   *col = c;
+  return i;
 }
 
-/* the byte at OFFSET of the current parser's input, or -1 */
-static int byte_at(Decoder *d, size_t offset) {
-  int c = -1;
-  if (d->fp != NULL) {
-    long here = ftell(d->fp);
-    if (fseek(d->fp, d->base_offset + (long)offset, SEEK_SET) == 0) c = getc(d->fp);
-    fseek(d->fp, here, SEEK_SET);
-  } else if (offset < d->input_len) {
-    c = d->input[offset];
-  }
-  return c;
+/* the line and column of byte OFFSET of the current parser's input */
+void decoder_locate(Decoder *d, size_t offset, long *line, long *col) {
+  DecoderView v;
+  size_t bol;
+  get_view(d, &v);
+  walk_view(&v, offset, line, col, &bol);
+}
+
+/* the byte at MARK of the current parser's input, with in *BOL the start
+** of its line (both still held), or NULL */
+static const unsigned char *at_mark(Decoder *d, yaml_mark_t mark,
+                                    const unsigned char **bol) {
+  DecoderView v;
+  long line = (long)mark.line, col = (long)mark.column;
+  size_t i, b;
+  get_view(d, &v);
+  if (line < v.line || (line == v.line && v.midline)) return NULL;
+  i = walk_view(&v, (size_t)-1, &line, &col, &b);
+  if (line != (long)mark.line || col != (long)mark.column || i >= v.len)
+    return NULL;
+  *bol = v.bytes + b;
+  return v.bytes + i;
 }
 
 /* fails with libyaml's own account of a syntax error.  libyaml 0.2.5
@@ -224,16 +198,14 @@ static int byte_at(Decoder *d, size_t offset) {
 static int fail_parser(lua_State *L, Decoder *d) {
   yaml_parser_t *p = &d->parser;
   const char *problem = p->problem ? p->problem : "cannot parse the input";
-  if (p->error == YAML_SCANNER_ERROR && p->problem != NULL &&
-      strstr(p->problem, "cannot start any token") != NULL &&
-      byte_at(d, p->problem_mark.index) == '\t') {
-    size_t k, col = p->problem_mark.column, at = p->problem_mark.index;
-    int indent = col <= at;
-    for (k = 1; indent && k <= col; k++) {
-      int c = byte_at(d, at - k);
-      indent = c == ' ' || c == '\t';
-    }
-    push_where(L, d, (long)p->problem_mark.line, (long)col);
+  const unsigned char *bol = NULL, *at = p->error == YAML_SCANNER_ERROR
+                                     ? at_mark(d, p->problem_mark, &bol) : NULL;
+  if (p->problem != NULL && strstr(p->problem, "cannot start any token") != NULL &&
+      at != NULL && *at == '\t') {
+    const unsigned char *k;
+    int indent = bol != NULL;            /* only blanks before it: indentation */
+    for (k = bol; indent && k < at; k++) indent = *k == ' ' || *k == '\t';
+    push_where(L, d, (long)p->problem_mark.line, (long)p->problem_mark.column);
     if (indent)
       lua_pushliteral(L, "tab characters are not allowed for indentation (use spaces)");
     else
@@ -243,7 +215,7 @@ static int fail_parser(lua_State *L, Decoder *d) {
   }
   long line = (long)p->problem_mark.line, col = (long)p->problem_mark.column;
   if (p->error == YAML_READER_ERROR) {
-    locate_offset(d, p->problem_offset, &line, &col);
+    decoder_locate(d, p->problem_offset, &line, &col);
     push_where(L, d, line, col);
     if (p->problem_value != -1) {
       char hex[8];
@@ -272,7 +244,7 @@ static int fail_parser(lua_State *L, Decoder *d) {
 */
 
 /* moves to the next event, keeping d->level in step with the stream */
-static int next_event(lua_State *L, Decoder *d) {
+int decoder_next_event(lua_State *L, Decoder *d) {
   if (d->has_event) {
     yaml_event_delete(&d->event);
     d->has_event = 0;
@@ -280,6 +252,7 @@ static int next_event(lua_State *L, Decoder *d) {
   if (!yaml_parser_parse(&d->parser, &d->event))
     return fail_parser(L, d);
   d->has_event = 1;
+  d->mark_line = (long)d->event.start_mark.line;
   switch (d->event.type) {
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: d->level++; break;
@@ -290,7 +263,7 @@ static int next_event(lua_State *L, Decoder *d) {
   return 0;
 }
 
-static void push_pos(lua_State *L, Decoder *d, yaml_mark_t m) {
+void decoder_push_pos(lua_State *L, Decoder *d, yaml_mark_t m) {
   long col = (long)m.column + 1;
   if (col > POS_MAXCOL) col = POS_MAXCOL;
   lua_pushnumber(L, (lua_Number)(d->base_line + (long)m.line + 1) * POS_LINE +
@@ -560,7 +533,7 @@ static int build_mapping(lua_State *L, Decoder *d, long depth, long *count) {
   int t = lua_gettop(L) - d->positions;
   for (;;) {
     yaml_mark_t km;
-    if (next_event(L, d)) return -1;
+    if (decoder_next_event(L, d)) return -1;
     if (d->event.type == YAML_MAPPING_END_EVENT) return 0;
     ++*count;
     km = d->event.start_mark;
@@ -575,10 +548,10 @@ static int build_mapping(lua_State *L, Decoder *d, long depth, long *count) {
     lua_pop(L, 1);
     if (d->positions) {
       lua_pushvalue(L, -1);
-      push_pos(L, d, km);
+      decoder_push_pos(L, d, km);
       lua_rawset(L, t + 1);
     }
-    if (next_event(L, d) || build_node(L, d, depth + 1)) return -1;
+    if (decoder_next_event(L, d) || build_node(L, d, depth + 1)) return -1;
     lua_rawset(L, t);
   }
 }
@@ -589,11 +562,11 @@ static int build_sequence(lua_State *L, Decoder *d, long depth, long *count) {
   int t = lua_gettop(L) - d->positions;
   long i = 0;
   for (;;) {
-    if (next_event(L, d)) return -1;
+    if (decoder_next_event(L, d)) return -1;
     if (d->event.type == YAML_SEQUENCE_END_EVENT) return 0;
     i = ++*count;
     if (d->positions) {
-      push_pos(L, d, d->event.start_mark);
+      decoder_push_pos(L, d, d->event.start_mark);
       lua_rawseti(L, t + 1, (int)i);
     }
     if (build_node(L, d, depth + 1)) return -1;
@@ -633,7 +606,7 @@ static int build_collection(lua_State *L, Decoder *d, long depth) {
   lua_createtable(L, is_map ? 0 : size, is_map ? size : 0);
   if (d->positions) {
     lua_createtable(L, is_map ? 0 : size, is_map ? size + 1 : 1);
-    push_pos(L, d, m);
+    decoder_push_pos(L, d, m);
     lua_rawseti(L, -2, 0);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, -2);
@@ -695,9 +668,9 @@ static int is_empty_root(Decoder *d) {
 /* Pushes the next value: a document, or in record mode an item of a
 ** top-level sequence.  Returns 1 (value pushed), 0 (end) or -1 (message
 ** pushed). */
-static int decoder_next(lua_State *L, Decoder *d) {
+int decoder_next(lua_State *L, Decoder *d) {
   while (!d->done) {
-    if (next_event(L, d)) return -1;
+    if (decoder_next_event(L, d)) return -1;
     switch (d->event.type) {
       case YAML_STREAM_START_EVENT: continue;
       case YAML_STREAM_END_EVENT: d->done = 1; return 0;
@@ -752,16 +725,13 @@ static long opt_limit(lua_State *L, int opts, const char *name, long def) {
   return v;
 }
 
-/* Stack: ... -> ... decoder: a closed decoder whose user value holds
-** { name = NAME, input = INPUT } */
-static Decoder *decoder_new(lua_State *L, int mode, int opts) {
-  Decoder *d = (Decoder *)ifn_newuserdata(L, sizeof(Decoder));
-  memset(d, 0, sizeof *d);
+/* fills D with MODE and the limits and options of the table at OPTS */
+void decoder_init(lua_State *L, Decoder *d, int mode, int opts) {
   d->mode = mode;
   d->done = 0;
-  luaL_getmetatable(L, DECODER_MT);
-  lua_setmetatable(L, -2);
   d->lim.max_depth = opt_limit(L, opts, "max_depth", DEFAULT_MAX_DEPTH);
+  if (d->lim.max_depth > DECODER_DEPTH_CAP)
+    luaL_error(L, "option 'max_depth' must be at most %d", DECODER_DEPTH_CAP);
   d->lim.max_nodes = opt_limit(L, opts, "max_nodes", DEFAULT_MAX_NODES);
   d->lim.max_scalar = opt_limit(L, opts, "max_scalar", DEFAULT_MAX_SCALAR);
   d->lim.max_input = opt_limit(L, opts, "max_input", DEFAULT_MAX_INPUT);
@@ -771,12 +741,11 @@ static Decoder *decoder_new(lua_State *L, int mode, int opts) {
     d->positions = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
-  return d;
 }
 
 /* Stack: ... decoder -> ... decoder anchors sizes positions name; notes
 ** the slots for this call */
-static void push_work_slots(lua_State *L, Decoder *d, int ud) {
+void decoder_work_slots(lua_State *L, Decoder *d, int ud) {
   lua_pushnil(L);                            /* tables made on first use */
   d->anchors_idx = lua_gettop(L);
   lua_pushnil(L);
@@ -789,7 +758,7 @@ static void push_work_slots(lua_State *L, Decoder *d, int ud) {
   d->name_idx = lua_gettop(L);
 }
 
-static void set_uservalue(lua_State *L, int ud, int name, int input) {
+void decoder_set_uservalue(lua_State *L, int ud, int name, int input) {
   lua_createtable(L, 0, 2);
   lua_pushvalue(L, name);
   lua_setfield(L, -2, "name");
@@ -798,6 +767,39 @@ static void set_uservalue(lua_State *L, int ud, int name, int input) {
     lua_setfield(L, -2, "input");
   }
   ifn_setuservalue(L, ud);
+}
+
+/* whether byte J of S starts a line (after LF or CR, as core.open has it) */
+static int at_line_start(const unsigned char *s, size_t j) {
+  return j == 0 || s[j - 1] == '\n' || s[j - 1] == '\r';
+}
+
+/* A byte-order mark at the start of a line (of the text, or of a later
+** document in it) is skipped, as in a file read by core.open: when the
+** text at stack slot IDX has one, it is replaced there by a copy without
+** them.  Positions are then those of the text after each mark. */
+static void strip_boms(lua_State *L, int idx) {
+  size_t n, i = 0, from = 0;
+  const unsigned char *s = (const unsigned char *)lua_tolstring(L, idx, &n);
+  const unsigned char *p;
+  luaL_Buffer b;
+  int found = 0;
+  while (i < n && (p = (const unsigned char *)memchr(s + i, 0xEF, n - i)) != NULL) {
+    i = (size_t)(p - s);
+    if (DECODER_BOM_LEN(p, n - i) && at_line_start(s, i)) {
+      if (!found) luaL_buffinit(L, &b);
+      found = 1;
+      luaL_addlstring(&b, (const char *)s + from, i - from);
+      from = i + 3;
+      i += 3;
+    } else {
+      i++;
+    }
+  }
+  if (!found) return;
+  luaL_addlstring(&b, (const char *)s + from, n - from);
+  luaL_pushresult(&b);
+  lua_replace(L, idx);
 }
 
 /* core.decode(text, name [, opts]) -> docs, positions (nil unless
@@ -811,12 +813,18 @@ static int core_decode(lua_State *L) {
   long n = 0;
   luaL_checkstring(L, 2);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  d = decoder_new(L, MODE_DOCUMENTS, opts);
+  strip_boms(L, 1);
+  text = lua_tolstring(L, 1, &len);
+  d = (Decoder *)ifn_newuserdata(L, sizeof(Decoder));
+  memset(d, 0, sizeof *d);
+  luaL_getmetatable(L, DECODER_MT);
+  lua_setmetatable(L, -2);
   ud = lua_gettop(L);
-  set_uservalue(L, ud, 2, 1);
+  decoder_init(L, d, MODE_DOCUMENTS, opts);
+  decoder_set_uservalue(L, ud, 2, 1);
   d->input = (const unsigned char *)text;      /* anchored: argument 1 */
   d->input_len = len;
-  push_work_slots(L, d, ud);
+  decoder_work_slots(L, d, ud);
   if ((long)len > d->lim.max_input) {
     lua_pushnil(L);
     lua_pushfstring(L, "%s:1:1: input of %d bytes is larger than the limit of %d",
@@ -839,135 +847,7 @@ static int core_decode(lua_State *L) {
   return 2;
 }
 
-/* core.open(path [, opts]) -> reader | nil, message.  The path "-" reads
-** standard input, copied to a temporary file so that the reader can seek
-** back to resynchronise after a syntax error. */
-static int core_open(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  int opts = lua_istable(L, 2) ? 2 : 0;
-  Decoder *d;
-  int ud;
-  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
-  d = decoder_new(L, MODE_RECORDS, opts);
-  ud = lua_gettop(L);
-  set_uservalue(L, ud, 1, 0);
-  if (strcmp(path, "-") == 0) {
-    char buf[8192];
-    size_t got;
-    d->fp = tmpfile();
-    while (d->fp != NULL && (got = fread(buf, 1, sizeof buf, stdin)) > 0)
-      if (fwrite(buf, 1, got, d->fp) != got) break;
-    if (d->fp != NULL) rewind(d->fp);
-  } else {
-    d->fp = fopen(path, "rb");
-  }
-  if (d->fp == NULL) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "%s:1:1: cannot open file: %s", path, strerror(errno));
-    return 2;
-  }
-  if (!decoder_start(d)) return luaL_error(L, "not enough memory");
-  return 1;
-}
-
-/* Skips the rest of a record whose value was refused: events until the
-** stream is back outside the record. */
-static int skip_record(lua_State *L, Decoder *d) {
-  while (d->level > d->rec_level)
-    if (next_event(L, d)) return -1;
-  return 0;
-}
-
-/* After a syntax error: finds the next document marker ('---' or '...' at
-** the start of a line) at or after the error line and restarts the
-** parser there.  Pushes a note on where reading resumed. */
-static void resync(lua_State *L, Decoder *d) {
-  long err_line = (long)d->parser.problem_mark.line, line = 0;
-  char buf[4096];
-  int at_start = 1;
-  long off;
-  if (d->parser.error == YAML_READER_ERROR) {
-    long col;
-    locate_offset(d, d->parser.problem_offset, &err_line, &col);
-  }
-  if (err_line < 1) err_line = 1;              /* always make progress */
-  decoder_release(d);
-  if (fseek(d->fp, d->base_offset, SEEK_SET) != 0) { d->done = 1; return; }
-  for (;;) {
-    off = ftell(d->fp);
-    if (fgets(buf, sizeof buf, d->fp) == NULL) break;
-    if (at_start && line >= err_line &&
-        (strncmp(buf, "---", 3) == 0 || strncmp(buf, "...", 3) == 0) &&
-        (buf[3] == '\0' || buf[3] == ' ' || buf[3] == '\t' ||
-         buf[3] == '\n' || buf[3] == '\r')) {
-      if (buf[0] == '.') { line++; off = ftell(d->fp); }
-      lua_pushfstring(L, " (skipped to line %d)", (int)(d->base_line + line + 1));
-      lua_concat(L, 2);
-      d->base_line += line;
-      d->base_offset = off;
-      fseek(d->fp, off, SEEK_SET);
-      if (!decoder_start(d)) d->done = 1;
-      return;
-    }
-    at_start = strchr(buf, '\n') != NULL;
-    if (at_start) line++;
-  }
-  lua_pushliteral(L, " (no later document marker: the rest of the input was skipped)");
-  lua_concat(L, 2);
-  d->done = 1;
-}
-
-/* reader:next() -> value, positions, n | false, message, n | nil (end);
-** with the positions option, positions[0] is where the record starts */
-static int reader_next(lua_State *L) {
-  Decoder *d = (Decoder *)luaL_checkudata(L, 1, DECODER_MT);
-  int r, syntax;
-  if (d->done || !d->parser_open) return 0;
-  push_work_slots(L, d, 1);
-  lua_settop(L, d->name_idx);
-  if (d->in_doc) {                         /* anchors live per document */
-    ifn_getuservalue(L, 1);
-    lua_getfield(L, -1, "anchors");
-    if (lua_istable(L, -1)) lua_replace(L, d->anchors_idx); else lua_pop(L, 1);
-    lua_getfield(L, -1, "sizes");
-    if (lua_istable(L, -1)) lua_replace(L, d->sizes_idx); else lua_pop(L, 1);
-    lua_pop(L, 1);
-  }
-  r = decoder_next(L, d);
-  if (r == 0) {
-    decoder_release(d);
-    return 0;
-  }
-  d->records++;
-  ifn_getuservalue(L, 1);                  /* keep this document's anchors */
-  lua_pushvalue(L, d->anchors_idx);
-  lua_setfield(L, -2, "anchors");
-  lua_pushvalue(L, d->sizes_idx);
-  lua_setfield(L, -2, "sizes");
-  lua_pop(L, 1);
-  if (r > 0) {
-    if (d->positions) {                    /* positions[0]: the record's */
-      push_pos(L, d, d->rec_mark);
-      lua_rawseti(L, d->pos_idx, 0);
-    }
-    lua_pushvalue(L, d->pos_idx);
-    ifn_pushinteger(L, d->records);
-    return 3;
-  }
-  syntax = d->parser.error != YAML_NO_ERROR;
-  if (syntax) resync(L, d);
-  else if (skip_record(L, d) < 0) {
-    lua_pop(L, 1);                          /* keep the first message */
-    resync(L, d);
-  }
-  lua_pushboolean(L, 0);
-  lua_insert(L, -2);
-  ifn_pushinteger(L, d->records);
-  return 3;
-}
-
 static const luaL_Reg decoder_methods[] = {
-  {"next", reader_next},
   {"close", decoder_close},
   {NULL, NULL}
 };
@@ -980,7 +860,6 @@ static const luaL_Reg decoder_meta[] = {
 
 static const luaL_Reg decode_funcs[] = {
   {"decode", core_decode},
-  {"open", core_open},
   {NULL, NULL}
 };
 

@@ -18,10 +18,11 @@ describe("interferon.patients", function()
   after_each(support.cleanup)
 
   it("yields each document of a YAML stream, with its number", function()
-    local out = read_all("id: a\nmedications: [Xanax]\n---\nid: b\n---\nid: c\nage: 40\n")
+    local out = read_all("id: a\nmedications: [Xanax]\n---\nid: b\nsymptoms: []\n---\nid: c\nage: 40\n" ..
+      "pregnant: false\n")
     assert.equals(3, #out)
     assert.same({ id = "a", medications = { "Xanax" } }, out[1].p)
-    assert.same({ id = "c", age = 40 }, out[3].p)
+    assert.same({ id = "c", age = 40, pregnant = false }, out[3].p)
     assert.same({ 1, 2, 3 }, { out[1].n, out[2].n, out[3].n })
     assert.is_nil(out[2].err)
   end)
@@ -32,10 +33,10 @@ describe("interferon.patients", function()
   end)
 
   it("reads a JSON array and a YAML list one item at a time", function()
-    local out = read_all('[{"id": "j1", "conditions": ["E11.9"]}, {"id": "j2"}]', ".json")
+    local out = read_all('[{"id": "j1", "conditions": ["E11.9"]}, {"id": "j2", "symptoms": []}]', ".json")
     assert.equals(2, #out)
     assert.same({ id = "j1", conditions = { "E11.9" } }, out[1].p)
-    out = read_all("- id: y1\n- id: y2\n- id: y3\n")
+    out = read_all("- {id: y1, symptoms: []}\n- {id: y2, symptoms: []}\n- {id: y3, symptoms: []}\n")
     assert.equals(3, #out)
     assert.equals("y3", out[3].p.id)
   end)
@@ -54,6 +55,7 @@ id: d
 sypmtoms: [nausea]
 ---
 id: e
+conditions: []
 ]])
     assert.equals(5, #out)
     assert.same({ false, "F:4:1: field 'pregnant' must be true or false, got string \"no\"", 2 },
@@ -62,7 +64,7 @@ id: e
       { out[3].p, out[3].err, out[3].n })
     assert.same({ false, "F:10:1: unknown field 'sypmtoms' (did you mean 'symptoms'?)", 4 },
       { out[4].p, out[4].err, out[4].n })
-    assert.same({ id = "e" }, out[5].p)
+    assert.same({ id = "e", conditions = {} }, out[5].p)
   end)
 
   it("positions a record that is not a mapping", function()
@@ -77,11 +79,11 @@ id: e
   end)
 
   it("resynchronises at the next document marker after a syntax error", function()
-    local out = read_all("id: a\n---\nid: b\n  bad: [x\n---\nid: c\n")
+    local out = read_all("id: a\nconditions: []\n---\nid: b\n  bad: [x\n---\nid: c\nconditions: []\n")
     assert.equals(3, #out)
     assert.equals("a", out[1].p.id)
     assert.equals(false, out[2].p)
-    assert.matches("^F:4:6: .* %(skipped to line 5%)$", out[2].err)
+    assert.matches("^F:5:6: .* %(skipped to line 6%)$", out[2].err)
     assert.equals("c", out[3].p.id)
   end)
 
@@ -94,7 +96,8 @@ id: e
   it("keeps count: as many results and errors out as records in", function()
     local parts = {}
     for i = 1, 500 do
-      parts[#parts + 1] = i % 7 == 0 and ("id: %d\n"):format(i) or ("id: p%d\nage: %d\n"):format(i, i % 90)
+      parts[#parts + 1] = i % 7 == 0 and ("id: %d\n"):format(i)
+        or ("id: p%d\nage: %d\nconditions: []\n"):format(i, i % 90)
     end
     local good, bad, last = 0, 0, 0
     for p, _, n in interferon.patients(support.tmpfile(table.concat(parts, "---\n"))) do

@@ -239,7 +239,7 @@ describe("the interferon command", function()
       assert.equals(path .. ": 6 records, 4 errors\n", r.out)
       local errors = expected_errors(path)
       assert.equals(errors:gsub("interferon: 6 records[^\n]*\n$", ""), r.err)
-      r = run({ "validate", "-" }, "- id: a\n- id: 1\n")
+      r = run({ "validate", "-" }, "- {id: a, symptoms: []}\n- id: 1\n")
       assert.same({ 2, "<stdin>: 2 records, 1 error\n", "interferon: <stdin>:2:3: field 'id' must be a string, got number\n" },
         { r.status, r.out, r.err })
     end)
@@ -262,7 +262,7 @@ describe("the interferon command", function()
       r = on_tty("NO_COLOR=1 " .. cli .. "screen examples/patient.yaml")
       assert.falsy(r.out:find("\27", 1, true))
       local parts = {}
-      for i = 1, 2500 do parts[i] = ("id: p%d\n"):format(i) end
+      for i = 1, 2500 do parts[i] = ("id: p%d\nconditions: []\n"):format(i) end
       local roster = support.tmpfile(table.concat(parts, "---\n"))
       r = on_tty(cli .. "screen --format json " .. command.quote(roster) .. " >/dev/null")
       assert.truthy(r.out:find("\rinterferon: 2000 records screened...", 1, true))

@@ -245,7 +245,7 @@ describe("a roster with broken records between good ones", function()
   end)
 
   it("refuses a record that is the value false, and reads on", function()
-    local path = support.tmpfile("--- false\n--- {id: a}\n- false\n")
+    local path = support.tmpfile("--- false\n--- {id: a, symptoms: []}\n- false\n")
     local got = {}
     for p, err, n in interferon.patients(path) do
       got[#got + 1] = p and ("%d %s"):format(n, p.id) or ("%d %s"):format(n, err)

@@ -580,10 +580,11 @@ end
 
 -- whether the file at PATH starts a knowledge base rather than patients
 local function is_kb_file(path)
-  if path == "-" then return false end
+  -- (a pipe or FIFO is not looked at: what is read from it would be lost)
+  if path == "-" or core.file_type(path) ~= "file" then return false end
   local f = io.open(path, "rb")
   if not f then return false end
-  local head = f:read(65536) or ""
+  local head = (f:read(65536) or ""):gsub("^\239\187\191", "")
   f:close()
   return head:find("^format:%s*[\"']?interferon%-kb/") ~= nil or
     head:find("\nformat:%s*[\"']?interferon%-kb/") ~= nil

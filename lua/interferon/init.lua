@@ -165,11 +165,19 @@ end
 
 --- Iterates over the patients of a YAML file (one or many documents) or a
 -- JSON array, one record at a time in constant memory.  Reading goes on
--- after a bad record: no record is dropped without a word.
+-- after a bad record: no record is dropped without a word.  A pipe, FIFO or
+-- standard input is read like a file.
 -- @function patients
 -- @tparam string path the file, or `"-"` for standard input
 -- @treturn function an iterator giving `patient, nil, n` for a good record
--- and `false, "FILE:LINE:COL: message", n` for a bad one (n counts records)
+-- and `false, "FILE:LINE:COL: message", n` for a refused one (n counts
+-- records).  The first value is a table or `false`, never a record's own
+-- value: a record that is YAML `false` (or not a mapping, or with no
+-- clinical field) is refused, with its message.  A file that cannot be
+-- opened, or holds no record, gives one `false, message, 0`.
+-- @return nil, nil (the loop's state and control)
+-- @return the reader, the loop's closing value on Lua 5.4: a `break`
+-- closes the file
 -- @raise `bad argument #1 to 'patients' (string expected, got ...)`
 -- @usage for patient, err, n in interferon.patients("roster.yaml") do ... end
 interferon.patients = stream.patients

@@ -23,6 +23,19 @@ patient.LISTS = { "conditions", "medications", "supplements", "symptoms" }
 --- The boolean flags that raise entries with a matching `patient_flag`.
 patient.FLAGS = { "pregnant", "breastfeeding" }
 
+--- The clinical fields: a record read from a file needs at least one.
+patient.CLINICAL = { "conditions", "medications", "supplements", "symptoms",
+  "pregnant", "breastfeeding" }
+
+--- Whether the checked patient P has a clinical field (an empty list
+-- counts: it says there is none; a null does not).
+function patient.has_clinical(p)
+  for _, k in ipairs(patient.CLINICAL) do
+    if rawget(p, k) ~= nil then return true end
+  end
+  return false
+end
+
 local function describe(v)
   if type(v) == "string" then
     return ("string \"%s\""):format(#v > 40 and v:sub(1, 37) .. "..." or v)
