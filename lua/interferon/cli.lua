@@ -487,11 +487,10 @@ local function read_symptoms(operands)
   return operands
 end
 
-local function cmd_symptoms(opts, operands)
-  return run_reporting("symptoms", opts, operands, function(t)
-    local list, err = read_symptoms(operands)
-    local result
-    if list then result, err = t.kb:check_symptoms(list) end
+-- a command that reports one result, made by PRODUCE(t) (or nil, message)
+local function run_single(command, opts, operands, produce)
+  return run_reporting(command, opts, operands, function(t)
+    local result, err = produce(t)
     if not result then
       tally_error(t, err)
     else
@@ -501,19 +500,23 @@ local function cmd_symptoms(opts, operands)
   end)
 end
 
+local function cmd_symptoms(opts, operands)
+  return run_single("symptoms", opts, operands, function(t)
+    local list, err = read_symptoms(operands)
+    if not list then return nil, err end
+    return t.kb:check_symptoms(list)
+  end)
+end
+
 -- the item scores as numbers where they are whole numbers, so that a bad
 -- one is named as the user wrote it ("got 5", "got \"x\"")
 local function cmd_phq9(opts, operands)
-  return run_reporting("phq9", opts, operands, function(t)
+  return run_single("phq9", opts, operands, function(t)
     local items = {}
     for i, a in ipairs(operands) do items[i] = a:match("^%d+$") and tonumber(a) or a end
     local result, err = t.kb:score_phq9(items)
-    if not result then
-      tally_error(t, core.text_clean(err))
-    else
-      tally_result(t, result)
-    end
-    return finish(t, false)
+    if not result then return nil, core.text_clean(err) end
+    return result
   end)
 end
 
