@@ -855,18 +855,19 @@ static int core_json_open(lua_State *L) {
   if (is_stdin) {
     j->fp = stdin;
   } else {
+    /* a pipe, FIFO or device is never opened to be looked into: opening
+    ** and closing a FIFO would take its writer's data, and the YAML reader
+    ** would then wait for a writer that is gone */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !named_json(path)) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
     j->fp = fopen(path, "rb");
     j->own_fp = 1;
     if (j->fp == NULL) {
       lua_pushnil(L);
       lua_pushfstring(L, "%s:1:1: cannot open file: %s", path, strerror(errno));
       return 2;
-    }
-    if (fstat(fileno(j->fp), &st) == 0 && !S_ISREG(st.st_mode) && !named_json(path)) {
-      fclose(j->fp);
-      j->fp = NULL;
-      lua_pushboolean(L, 0);
-      return 1;
     }
   }
   c = sniff(j);
