@@ -292,7 +292,7 @@ describe("evidence (point 7)", function()
     assert.truthy(e.summary:find("The article names", 1, true))
     assert.truthy(e.summary:find("The labels add", 1, true))
     local cited = {}
-    for _, s in ipairs(e.sources) do cited[s] = true end
+    for _, s in interferon.ipairs(e.sources) do cited[s] = true end
     assert.is_true(cited["reference.article"] and cited["reference.intron_a_label"])
   end)
 
