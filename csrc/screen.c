@@ -132,13 +132,18 @@ static const char *context_name(int ctx) {
   }
 }
 
-/* notes a piece of the input that no entry accounts for */
+/* notes a piece of the input that no entry accounts for: the input is then
+** listed as unrecognised whatever else it gave, its text cut to fit */
 static void note_piece(Outcome *o, const char *s, size_t n) {
-  if (n == 0 || o->rest_len + n + 3 > sizeof o->rest) return;
+  size_t room;
+  if (n == 0) return;
+  o->pieces++;                    /* counted even when its text does not fit */
+  if (o->rest_len + 3 >= sizeof o->rest) return;
   if (o->rest_len > 0) { memcpy(o->rest + o->rest_len, " / ", 3); o->rest_len += 3; }
+  room = sizeof o->rest - o->rest_len;
+  if (n > room) n = room;
   memcpy(o->rest + o->rest_len, s, n);
   o->rest_len += n;
-  o->pieces++;
 }
 
 /* Stack: ... -> ... (appends to unrecognized) -- once per input: the

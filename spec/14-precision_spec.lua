@@ -256,6 +256,15 @@ describe("the command", function()
     assert.equals(0, command.run({ "symptoms", "--fail-on", "critical", "denies SI" }).status)
   end)
 
+  it("never screens a FHIR bundle with nothing clinical in it as clear", function()
+    local r = command.run({ "screen", "--input", "fhir", "-" },
+      '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": ' ..
+      '{"resourceType": "Patient", "id": "p1"}}]}')
+    assert.equals(2, r.status)
+    assert.truthy(r.out:find("the bundle has no clinical resource to screen", 1, true))
+    assert.falsy(r.out:find("NOTHING FOUND", 1, true))
+  end)
+
   it("reads a long note to the statement inside it (issue 15, 4)", function()
     local note = ("slept badly and felt tired, "):rep(12) .. "has suicidal thoughts"
     local r = command.run({ "symptoms", "--fail-on", "critical", note })

@@ -308,7 +308,13 @@ describe("interferon.from_fhir", function()
     assert.same({ id = "p1", sex = "male", age = 65, pregnant = true,
       conditions = { "Depressive disorder" }, medications = { "Xanax", "Benadryl" } }, p)
     assert.is_nil(interferon.from_fhir(bundle({
-      '{"resource": {"resourceType": "Patient", "birthDate": "1960-12-31"}}' })).age)
+      '{"resource": {"resourceType": "Patient", "birthDate": "1960-12-31"}}',
+      '{"resource": {"resourceType": "Condition", "code": {"text": "asthma"}}}' })).age)
+    -- a bundle with nothing clinical in it is refused, never screened CLEAR
+    assert.same({ nil, "bundle:1:1: the bundle has no clinical resource to screen (a " ..
+      "Condition, MedicationStatement, MedicationRequest or pregnancy status Observation)" },
+      { interferon.from_fhir(bundle({
+        '{"resource": {"resourceType": "Patient", "birthDate": "1960-12-31"}}' })) })
   end)
 
   it("returns nil and a positioned message for bad input", function()

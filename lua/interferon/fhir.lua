@@ -4,6 +4,7 @@
 -- interop.lua.
 local core = require("interferon.core")
 local interop = require("interferon.interop")
+local patient = require("interferon.patient")
 local util = require("interferon.util")
 
 local fhir = {}
@@ -333,6 +334,12 @@ function Reader:bundle(doc, opts)
   end
   self.notes = {}
   p.pregnant = self:pregnant()
+  -- the rule of every record read from a file (stream.check): a record
+  -- with nothing clinical in it is refused, never screened CLEAR
+  if not patient.has_clinical(p) then
+    self:fail(doc, nil, "the bundle has no clinical resource to screen (a Condition, " ..
+      "MedicationStatement, MedicationRequest or pregnancy status Observation)")
+  end
   return p, self.notes[1] and self.notes or nil
 end
 

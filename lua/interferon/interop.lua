@@ -93,11 +93,14 @@ local function name_of(kb, id)
   return e and e.name or id
 end
 
-local function citation(kb, id)
+--- A reference cited from KB in one line, and its URL apart (the id, when
+-- KB has no such entry).
+function interop.citation(kb, id)
   local r = kb and kb:get(id)
   if not r then return id, nil end
   return txt.citation(r)
 end
+local citation = interop.citation
 
 -- how the patient's term was matched, in words
 local function matched_text(kb, f)

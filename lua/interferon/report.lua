@@ -125,18 +125,11 @@ end
 
 -- a reference as one line of text, from KB when it has the entry, and
 -- its URL apart
-local function citation_parts(kb, id)
-  local r = kb and kb:get(id)
-  if not r then return id, nil end
-  local cite = r.title or r.name
-  if r.author then cite = r.author:gsub("%.$", "") .. ". " .. cite end
-  if r.year then cite = cite .. " (" .. tostring(r.year) .. ")" end
-  return cite, r.url
-end
+local citation_parts = interop.citation
 
 local function citation(kb, id)
-  local cite, url = citation_parts(kb, id)
-  return url and (cite .. " " .. url) or cite
+  local r = kb and kb:get(id)
+  return r and (txt.citation(r, true)) or id
 end
 
 -- ------------------------------------------------------------------------
