@@ -267,6 +267,13 @@ describe("the command", function()
     assert.falsy(r.out:find("NOTHING FOUND", 1, true))
   end)
 
+  it("never reports an empty symptom check-in from standard input as nothing found", function()
+    local r = command.run({ "symptoms", "-" }, "\n  \n")
+    assert.equals(2, r.status)
+    assert.truthy(r.out:find("<stdin>:1:1: no symptoms read (one a line expected)", 1, true))
+    assert.falsy(r.out:find("NOTHING FOUND", 1, true))
+  end)
+
   it("reads a long note to the statement inside it (issue 15, 4)", function()
     local note = ("slept badly and felt tired, "):rep(12) .. "has suicidal thoughts"
     local r = command.run({ "symptoms", "--fail-on", "critical", note })

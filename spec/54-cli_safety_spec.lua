@@ -72,8 +72,12 @@ describe("--output", function()
           "overwrite it\n"):format(input) }, { r.status, r.out, r.err })
       end
       assert.equals("id: A\nmedications: [Xanax]\n", command.slurp(input))
-      -- a device is written in place, not replaced: no clash
+      -- a device is written in place, not replaced: no clash (the run
+      -- goes on to read standard input, whose emptiness is the only error)
       r = sh(("{ %ssymptoms --output /dev/null - < /dev/null; }"):format(CLI))
+      assert.same({ 2, "", "interferon: <stdin>:1:1: no symptoms read (one a line expected)\n" },
+        { r.status, r.out, r.err })
+      r = sh(("{ %ssymptoms --output /dev/null - <<'EOF'\nnausea\nEOF\n}"):format(CLI))
       assert.same({ 0, "", "" }, { r.status, r.out, r.err })
     end)
 

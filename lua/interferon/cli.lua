@@ -482,6 +482,8 @@ local function read_symptoms(operands)
       local term = line:match("^%s*(.-)%s*$")
       if term ~= "" then list[#list + 1] = term end
     end
+    -- an empty check-in read from a file is no symptom check: never a CLEAR
+    if #list == 0 then return nil, "<stdin>:1:1: no symptoms read (one a line expected)" end
     return list
   end
   return operands
