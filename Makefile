@@ -27,16 +27,27 @@ LIBS = -L$(YAML_LIBDIR) -lyaml
 BUILD = build/$(LUA_BIN)
 MODULE = $(BUILD)/interferon/core.so
 SOURCES = $(wildcard csrc/*.c)
-OBJECTS = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SOURCES)) $(BUILD)/obj/bundled.o \
+CORE_OBJECTS = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SOURCES)) $(BUILD)/obj/bundled.o \
   $(BUILD)/obj/matchdata.o
+OBJECTS = $(CORE_OBJECTS) $(BUILD)/obj/kbimage.o
 HEADERS = $(wildcard csrc/*.h)
 KB_FILES = $(sort $(wildcard data/kb/*.yaml))
 MATCH_FILES = data/match/words.txt data/match/context.txt
 # real words, so that an approximate match is a misspelling, not another
 # word (Debian's wamerican); read at build time only
 DICTIONARY ?= /usr/share/dict/american-english
-# the C sources made at build time: the bundled KB, the matcher's word lists
-GENERATED = $(BUILD)/bundled.c $(BUILD)/matchdata.c
+# The build-time image of the bundled KB (csrc/image.h): a first-stage
+# module without it (STAGE) compiles data/kb/ with this checkout's Lua
+# modules, and csrc/image.lua writes the result as C data.  The stage is
+# always an ordinary build of its own, so that a sanitizer build (which
+# the stock interpreter cannot load unaided) reuses the same image.
+IMAGE_BUILD = build/image-$(LUA_BIN)
+IMAGE_C = $(IMAGE_BUILD)/kbimage.c
+STAGE = $(BUILD)/stage/interferon/core.so
+IMAGE_LUA = $(addprefix lua/interferon/,compile.lua schema.lua policy.lua util.lua init.lua)
+# the C sources made at build time: the bundled KB, the matcher's word
+# lists, the KB's image
+GENERATED = $(BUILD)/bundled.c $(BUILD)/matchdata.c $(IMAGE_C)
 LUA_FILES = $(wildcard lua/interferon/*.lua)
 
 # Debian packages each target needs (installed by `make deps` as root)
@@ -49,13 +60,38 @@ RUN_ENV = env -u LUA_PATH_5_1 -u LUA_PATH_5_2 -u LUA_PATH_5_3 -u LUA_PATH_5_4 \
   LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all test demo repl install install-lib install-bin clean deps \
-  deps-build lint
+  deps-build lint stage
 
 all: $(MODULE)
 
 $(MODULE): $(OBJECTS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $(OBJECTS) $(LIBS)
+
+stage: $(STAGE)
+
+$(STAGE): $(CORE_OBJECTS) $(BUILD)/obj/kbimage0.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) -o $@ $(CORE_OBJECTS) $(BUILD)/obj/kbimage0.o $(LIBS)
+
+$(BUILD)/kbimage0.c: csrc/image.lua
+	@mkdir -p $(dir $@)
+	$(LUA) csrc/image.lua --empty $@
+
+$(IMAGE_C): csrc/image.lua $(KB_FILES) $(MATCH_FILES) $(SOURCES) $(HEADERS) \
+    csrc/embed.lua csrc/wordlists.lua $(IMAGE_LUA)
+	@$(MAKE) --no-print-directory BUILD=$(IMAGE_BUILD) CFLAGS='-O2 -fPIC' \
+	  LIBFLAG=-shared stage
+	env LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(IMAGE_BUILD)/stage/?.so;;' \
+	  $(LUA) csrc/image.lua $@
+
+$(BUILD)/obj/kbimage.o: $(IMAGE_C) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/kbimage0.o: $(BUILD)/kbimage0.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.o: csrc/%.c $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 /*
 ** core.c: luaopen_interferon_core, the one exported symbol.  Each part of
 ** the core registers its own functions; this file adds the bundled
-** knowledge base.
+** knowledge base's files (its compiled image is image.c's).
 */
 #include "lua.h"
 #include "lauxlib.h"
@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "escape.h"
 #include "fileio.h"
+#include "image.h"
 #include "index.h"
 #include "json.h"
 #include "normalize.h"
@@ -51,6 +52,7 @@ int luaopen_interferon_core(lua_State *L) {
   escape_open(L);
   fileio_open(L);
   json_open(L);
+  image_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

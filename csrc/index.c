@@ -68,23 +68,37 @@ static uint64_t hash_bytes(const char *s, size_t n) {
   return h;
 }
 
-static void slots_insert(Index *ix, uint32_t t) {
-  Term *term = &ix->terms[t];
-  size_t mask = ix->nslots - 1;
-  size_t i = (size_t)hash_bytes(ix->arena + term->text, term->len) & mask;
-  while (ix->slots[i] != 0) i = (i + 1) & mask;
-  ix->slots[i] = t + 1;
+/* An index being built: the writable views of its growing blocks (the
+** index itself holds them read-only) */
+typedef struct Builder {
+  Index *ix;
+  int ud;               /* the index's stack slot */
+  char *arena;
+  size_t arena_cap;
+  Term *terms;
+  size_t terms_cap;
+  uint32_t *slots;
+} Builder;
+
+static void slots_insert(Builder *b, uint32_t t) {
+  const Term *term = &b->terms[t];
+  size_t mask = b->ix->nslots - 1;
+  size_t i = (size_t)hash_bytes(b->arena + term->text, term->len) & mask;
+  while (b->slots[i] != 0) i = (i + 1) & mask;
+  b->slots[i] = t + 1;
 }
 
 /* keeps the table at most half full; returns whether it rebuilt it (with
 ** every term in it) */
-static int slots_grow(lua_State *L, int ud, Index *ix) {
+static int slots_grow(lua_State *L, Builder *b) {
+  Index *ix = b->ix;
   size_t n = ix->nslots ? ix->nslots * 2 : 256, t, cap = 0;
   if (ix->nterms * 2 < ix->nslots) return 0;
-  ix_reserve(L, ud, "slots", (void **)&ix->slots, &cap, 0, n, sizeof(uint32_t));
+  ix_reserve(L, b->ud, "slots", (void **)&b->slots, &cap, 0, n, sizeof(uint32_t));
+  memset(b->slots, 0, n * sizeof(uint32_t));
+  ix->slots = b->slots;
   ix->nslots = n;
-  memset(ix->slots, 0, n * sizeof(uint32_t));
-  for (t = 0; t < ix->nterms; t++) slots_insert(ix, (uint32_t)t);
+  for (t = 0; t < ix->nterms; t++) slots_insert(b, (uint32_t)t);
   return 1;
 }
 
@@ -104,25 +118,28 @@ long index_find(const Index *ix, const char *s, size_t n, uint32_t kinds,
   return best;
 }
 
-static void add_term(lua_State *L, int ud, Index *ix, const char *s, size_t n,
+static void add_term(lua_State *L, Builder *b, const char *s, size_t n,
                      uint32_t kinds, uint32_t entry, int match, int modes,
                      int present) {
+  Index *ix = b->ix;
   long old = index_find(ix, s, n, kinds, 0xFF);
   Term *t;
-  if (old >= 0 && ix->terms[old].entry == entry && ix->terms[old].match == match) {
-    ix->terms[old].modes |= (uint8_t)modes;
+  if (old >= 0 && b->terms[old].entry == entry && b->terms[old].match == match) {
+    b->terms[old].modes |= (uint8_t)modes;
     return;
   }
-  ix_reserve(L, ud, "arena", (void **)&ix->arena, &ix->arena_cap, ix->arena_len, n, 1);
-  ix_reserve(L, ud, "terms", (void **)&ix->terms, &ix->terms_cap, ix->nterms, 1,
+  ix_reserve(L, b->ud, "arena", (void **)&b->arena, &b->arena_cap, ix->arena_len, n, 1);
+  ix_reserve(L, b->ud, "terms", (void **)&b->terms, &b->terms_cap, ix->nterms, 1,
              sizeof(Term));
-  memcpy(ix->arena + ix->arena_len, s, n);
+  ix->arena = b->arena;
+  ix->terms = b->terms;
+  memcpy(b->arena + ix->arena_len, s, n);
   if (match != MATCH_CODE) {                 /* bounds phrase matching */
     size_t words = 1, i;
     for (i = 0; i < n; i++) words += s[i] == ' ';
     if (words > ix->max_words) ix->max_words = words;
   }
-  t = &ix->terms[ix->nterms];
+  t = &b->terms[ix->nterms];
   t->text = (uint32_t)ix->arena_len;
   t->len = (uint32_t)n;
   t->kinds = kinds;
@@ -132,7 +149,7 @@ static void add_term(lua_State *L, int ud, Index *ix, const char *s, size_t n,
   t->present = (uint8_t)present;
   ix->arena_len += n;
   ix->nterms++;
-  if (!slots_grow(L, ud, ix)) slots_insert(ix, (uint32_t)(ix->nterms - 1));
+  if (!slots_grow(L, b)) slots_insert(b, (uint32_t)(ix->nterms - 1));
 }
 
 /* ---------------------------------------------------------------------
@@ -272,7 +289,7 @@ static void count_one(uint64_t hash, void *ctx) {
 static void place_one(uint64_t hash, void *ctx) {
   BuildCtx *b = (BuildCtx *)ctx;
   Deletion *d = &b->dels[b->next[hash >> b->shift]++];
-  d->hash = hash;
+  d->hash = (uint32_t)(hash >> 32);
   d->term = b->term;
 }
 
@@ -318,27 +335,28 @@ static void sort_bucket(Deletion *dels, size_t lo, size_t hi) {
 ** radix bits after COARSE_BITS) through SCRATCH, then each fine bucket by
 ** hash and term; writes it back from *W on, without repeated pairs, and
 ** sets the radix entries of its fine buckets. */
-static void sort_coarse(Index *ix, size_t c, size_t lo, size_t hi, size_t fbits,
-                        Deletion *scratch, size_t *w) {
+static void sort_coarse(Deletion *dels, uint32_t *radix_all, size_t c, size_t lo,
+                        size_t hi, size_t bits, size_t fbits, Deletion *scratch,
+                        size_t *w) {
   size_t nf = (size_t)1 << fbits, f, r, start = 0;
-  size_t shift = 64 - ix->radix_bits;
-  uint32_t *radix = ix->radix + (c << fbits), sum = 0;
+  size_t shift = 32 - bits;
+  uint32_t *radix = radix_all + (c << fbits), sum = 0;
   memset(radix, 0, nf * sizeof(uint32_t));
-  for (r = lo; r < hi; r++) radix[(ix->dels[r].hash >> shift) & (nf - 1)]++;
+  for (r = lo; r < hi; r++) radix[(dels[r].hash >> shift) & (nf - 1)]++;
   for (f = 0; f < nf; f++) {
     uint32_t n = radix[f];
     radix[f] = sum;
     sum += n;
   }
   for (r = lo; r < hi; r++)
-    scratch[radix[(ix->dels[r].hash >> shift) & (nf - 1)]++] = ix->dels[r];
+    scratch[radix[(dels[r].hash >> shift) & (nf - 1)]++] = dels[r];
   for (f = 0; f < nf; f++) {               /* radix[f] is now its end */
     size_t end = radix[f], first = *w;
     sort_bucket(scratch, start, end);
     radix[f] = (uint32_t)first;
     for (r = start; r < end; r++)          /* drop repeated pairs */
-      if (*w == first || deletion_cmp(&ix->dels[*w - 1], &scratch[r]) != 0)
-        ix->dels[(*w)++] = scratch[r];
+      if (*w == first || deletion_cmp(&dels[*w - 1], &scratch[r]) != 0)
+        dels[(*w)++] = scratch[r];
     start = end;
   }
 }
@@ -346,12 +364,16 @@ static void sort_coarse(Index *ix, size_t c, size_t lo, size_t hi, size_t fbits,
 /* builds the deletion index of every name and synonym, and its radix
 ** table: radix[b] is the first deletion whose hash has B in its top
 ** radix_bits bits, so that a query searches one small bucket (about
-** four deletions) */
+** four deletions).  A deletion keeps the top 32 bits of its hash: a
+** bucket's deletions are told apart by the bits after the radix bits, and
+** a candidate that shares them by chance is only measured (its edit
+** distance) and dropped, never matched unmeasured. */
 static void build_deletions(lua_State *L, int ud, Index *ix) {
   BuildCtx b;
   uint32_t coarse[((size_t)1 << COARSE_BITS) + 1];
   size_t t, total = 0, bits = 4, cbits, nc, i, w = 0, widest = 0, lo = 0;
-  Deletion *scratch;
+  Deletion *scratch, *dels;
+  uint32_t *radix;
   for (t = 0; t < ix->nterms; t++) {      /* 1 + n + n(n-1)/2 each */
     size_t n = ix->terms[t].len;
     if (has_deletions(&ix->terms[t])) total += 1 + n + n * (n - 1) / 2;
@@ -362,12 +384,10 @@ static void build_deletions(lua_State *L, int ud, Index *ix) {
   while (bits < 24 && ((size_t)1 << (bits + 2)) < total) bits++;
   cbits = bits < COARSE_BITS ? bits : COARSE_BITS;
   nc = (size_t)1 << cbits;
-  ix->radix = (uint32_t *)ix_block(L, ud, "radix", ((size_t)1 << bits) + 1, sizeof(uint32_t));
-  ix->dels = (Deletion *)ix_block(L, ud, "dels", total, sizeof(Deletion));
-  ix->dels_cap = total;
-  ix->radix_bits = bits;
+  radix = (uint32_t *)ix_block(L, ud, "radix", ((size_t)1 << bits) + 1, sizeof(uint32_t));
+  dels = (Deletion *)ix_block(L, ud, "dels", total, sizeof(Deletion));
   memset(coarse, 0, sizeof coarse);
-  b.dels = ix->dels;
+  b.dels = dels;
   b.next = coarse;
   b.shift = 64 - cbits;
   for (t = 0; t < ix->nterms; t++)        /* pass 1: count */
@@ -386,10 +406,13 @@ static void build_deletions(lua_State *L, int ud, Index *ix) {
       deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, place_one, &b);
   }
   for (i = 0, w = 0; i < nc; i++) {       /* coarse[i] is now its end */
-    sort_coarse(ix, i, lo, coarse[i], bits - cbits, scratch, &w);
+    sort_coarse(dels, radix, i, lo, coarse[i], bits, bits - cbits, scratch, &w);
     lo = coarse[i];
   }
-  ix->radix[(size_t)1 << bits] = (uint32_t)w;
+  radix[(size_t)1 << bits] = (uint32_t)w;
+  ix->radix = radix;
+  ix->radix_bits = bits;
+  ix->dels = dels;
   ix->ndels = w;
   ifn_getuservalue(L, ud);                /* the scratch block is garbage now */
   lua_pushnil(L);
@@ -414,36 +437,38 @@ static int vocab_has(const Index *ix, const char *w, size_t n) {
   return 0;
 }
 
-static void vocab_add(Index *ix, const char *w, size_t n) {
-  size_t mask = ix->nvocab - 1, i;
+static void vocab_add(uint64_t *vocab, size_t nvocab, const char *w, size_t n) {
+  size_t mask = nvocab - 1, i;
   uint64_t h = hash_bytes(w, n) | 1;
-  for (i = (size_t)h & mask; ix->vocab[i] != 0; i = (i + 1) & mask)
-    if (ix->vocab[i] == h) return;
-  ix->vocab[i] = h;
+  for (i = (size_t)h & mask; vocab[i] != 0; i = (i + 1) & mask)
+    if (vocab[i] == h) return;
+  vocab[i] = h;
 }
 
 /* builds the set of every word of every name and synonym */
 static void build_vocab(lua_State *L, int ud, Index *ix) {
   size_t words = 0, t, i, n = 64, cap = 0;
+  uint64_t *vocab = NULL;
   for (t = 0; t < ix->nterms; t++) {
     if (ix->terms[t].match == MATCH_CODE) continue;
     words++;
     for (i = 0; i < ix->terms[t].len; i++) words += ix->arena[ix->terms[t].text + i] == ' ';
   }
   while (n < words * 2) n *= 2;
-  ix_reserve(L, ud, "vocab", (void **)&ix->vocab, &cap, 0, n, sizeof(uint64_t));
-  memset(ix->vocab, 0, n * sizeof(uint64_t));
-  ix->nvocab = n;
+  ix_reserve(L, ud, "vocab", (void **)&vocab, &cap, 0, n, sizeof(uint64_t));
+  memset(vocab, 0, n * sizeof(uint64_t));
   for (t = 0; t < ix->nterms; t++) {
     const char *s = ix->arena + ix->terms[t].text;
     size_t len = ix->terms[t].len, a = 0;
     if (ix->terms[t].match == MATCH_CODE) continue;
     for (i = 0; i <= len; i++) {
       if (i < len && s[i] != ' ') continue;
-      if (i > a) vocab_add(ix, s + a, i - a);
+      if (i > a) vocab_add(vocab, n, s + a, i - a);
       a = i + 1;
     }
   }
+  ix->vocab = vocab;
+  ix->nvocab = n;
 }
 
 int index_known_word(const Index *ix, const char *w, size_t n) {
@@ -563,13 +588,14 @@ typedef struct QueryCtx {
 static void query_one(uint64_t h, void *ctx) {
   QueryCtx *q = (QueryCtx *)ctx;
   const Index *ix = q->ix;
-  size_t b = (size_t)(h >> (64 - ix->radix_bits));
-  size_t lo = ix->radix[b], hi = ix->radix[b + 1];
-  while (lo < hi) {                          /* first deletion >= h */
+  uint32_t key = (uint32_t)(h >> 32);        /* as build_deletions keeps it */
+  size_t b = (size_t)(key >> (32 - ix->radix_bits));
+  size_t lo = ix->radix[b], end = ix->radix[b + 1], hi = end;
+  while (lo < hi) {                          /* first deletion >= key */
     size_t mid = lo + (hi - lo) / 2;
-    if (ix->dels[mid].hash < h) lo = mid + 1; else hi = mid;
+    if (ix->dels[mid].hash < key) lo = mid + 1; else hi = mid;
   }
-  for (; lo < ix->ndels && ix->dels[lo].hash == h; lo++) {
+  for (; lo < end && ix->dels[lo].hash == key; lo++) {
     uint32_t t = ix->dels[lo].term;
     const Term *term = &ix->terms[t];
     int i;
@@ -612,7 +638,7 @@ static void match_approx(const Index *ix, const char *q, size_t n,
                          uint32_t kinds, int modes, Match *m) {
   QueryCtx ctx;
   int order[MAX_CANDIDATES], i, j, k, best_ties = 0;
-  if (n > APPROX_MAX_LEN || n == 0) return;
+  if (n > APPROX_MAX_LEN || n == 0 || ix->dels == NULL) return;
   ctx.ix = ix; ctx.q = q; ctx.qlen = n; ctx.kinds = kinds; ctx.modes = modes;
   ctx.nseen = 0;
   deletions(q, n, query_one, &ctx);
@@ -681,7 +707,7 @@ void index_match(const Index *ix, const char *text, size_t len,
 /* Stack: ... spec -- adds the terms of one entry:
 ** { entry = N, kind = BIT, names = { name, synonym... }, codes = {...},
 **   medication = BOOL } */
-static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
+static void add_entry(lua_State *L, Builder *b, int spec) {
   uint32_t entry, kinds;
   int medication, present, i, n;
   char norm[NORM_MAX + 1];
@@ -703,10 +729,9 @@ static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
     lua_rawgeti(L, -1, i);
     s = luaL_checklstring(L, -1, &len);
     if ((nl = norm_term(s, len, NORM_PLAIN, norm)) > 0)
-      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT,
-               present);
+      add_term(L, b, norm, (size_t)nl, kinds, entry, match, MODE_PLAIN_BIT, present);
     if (medication && (nl = norm_term(s, len, NORM_MEDICATION, norm)) > 0)
-      add_term(L, ud, ix, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT,
+      add_term(L, b, norm, (size_t)nl, kinds, entry, match, MODE_MEDICATION_BIT,
                present);
     lua_pop(L, 1);
   }
@@ -719,47 +744,67 @@ static void add_entry(lua_State *L, int ud, Index *ix, int spec) {
     lua_rawgeti(L, -1, i);
     s = luaL_checklstring(L, -1, &len);
     if ((kl = code_key(s, len, norm)) > 0)
-      add_term(L, ud, ix, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT, present);
+      add_term(L, b, norm, kl, kinds, entry, MATCH_CODE, MODE_CODE_BIT, present);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
 }
 
-/* core.index(specs, tables) -> index: SPECS is an array of entry specs;
-** TABLES is { concerns =, ids =, names = }, by entry number, which
-** screening reads (kept in the index's user value beside its memory
-** blocks).  The term table and the deletion index are built here, at once. */
-static int core_index(lua_State *L) {
+/* Stack: ... tables -- ... index: a new empty index with TABLES (checked)
+** as its user value, which also keeps its memory blocks */
+static Index *new_index(lua_State *L) {
   static const char *const keys[] = {"concerns", "ids", "names", NULL};
   const char *const *k;
-  Index *ix;
-  int i, n, ud;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
-  ix = (Index *)ifn_newuserdata(L, sizeof(Index));
+  int tables = lua_gettop(L);
+  Index *ix = (Index *)ifn_newuserdata(L, sizeof(Index));
   memset(ix, 0, sizeof *ix);
-  ud = lua_gettop(L);
   luaL_getmetatable(L, INDEX_MT);
-  lua_setmetatable(L, ud);
+  lua_setmetatable(L, -2);
   lua_newtable(L);                            /* the blocks and the tables */
   for (k = keys; *k != NULL; k++) {
-    lua_getfield(L, 2, *k);
+    lua_getfield(L, tables, *k);
     luaL_argcheck(L, lua_istable(L, -1), 2, "tables of concerns, ids and names expected");
     lua_setfield(L, -2, *k);
   }
-  ifn_setuservalue(L, ud);
+  ifn_setuservalue(L, -2);
+  lua_remove(L, tables);
+  return ix;
+}
+
+void index_push_image(lua_State *L, const Index *src) {
+  Index *ix = new_index(L);
+  *ix = *src;
+}
+
+void index_prepare(lua_State *L, int ud) {
+  Index *ix = (Index *)luaL_checkudata(L, ud, INDEX_MT);
+  if (ix->dels == NULL) build_deletions(L, ud, ix);
+}
+
+/* core.index(specs, tables) -> index: SPECS is an array of entry specs;
+** TABLES is { concerns =, ids =, names = }, by entry number, which
+** screening reads (kept in the index's user value beside its memory
+** blocks).  The term table is built here; the deletion index when the
+** first approximate query needs it (index_prepare). */
+static int core_index(lua_State *L) {
+  Builder b;
+  int i, n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  memset(&b, 0, sizeof b);
+  b.ix = new_index(L);                        /* in slot 2 */
+  b.ud = 2;
   n = (int)ifn_rawlen(L, 1);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     luaL_argcheck(L, lua_istable(L, -1), 1, "entry specs must be tables");
-    add_entry(L, ud, ix, lua_gettop(L));
+    add_entry(L, &b, lua_gettop(L));
     lua_pop(L, 1);
   }
-  slots_grow(L, ud, ix);
-  build_deletions(L, ud, ix);
-  build_vocab(L, ud, ix);
-  lua_settop(L, ud);
+  slots_grow(L, &b);
+  build_vocab(L, b.ud, b.ix);
+  lua_settop(L, b.ud);
   return 1;
 }
 
@@ -797,6 +842,10 @@ static int index_match_lua(lua_State *L) {
   Phrase *p = NULL;
   Match m;
   index_match(ix, s, len, kinds, mode, &m);
+  if (m.how == MATCH_NONE && ix->dels == NULL) {   /* the first approximate query */
+    index_prepare(L, 1);
+    index_match(ix, s, len, kinds, mode, &m);
+  }
   if (m.how == MATCH_NONE && lua_toboolean(L, 5)) {
     p = (Phrase *)lua_newuserdata(L, sizeof(Phrase));   /* scratch */
     phrase_read(ix, s, len, kinds, mode, p);

@@ -2,8 +2,10 @@
 ** index.h: the term index of a knowledge base.  Every name, synonym and
 ** code of every entry, normalised, in a hash table; and a deletion index
 ** (SymSpell's method) that finds the entries within two edits of a
-** misspelt term without scanning the lexicon.  Its memory is userdata
-** blocks in the index's user value, which Lua's collector sees.
+** misspelt term without scanning the lexicon.  An index built at run time
+** keeps its memory in userdata blocks in the index's user value, which
+** Lua's collector sees; the bundled knowledge base's index is built at
+** build time (image.h) and its arrays are constant data in the module.
 */
 #ifndef IFN_INDEX_H
 #define IFN_INDEX_H
@@ -35,23 +37,28 @@ typedef struct Term {
 } Term;
 
 typedef struct Deletion {
-  uint64_t hash;        /* of the term with some characters deleted */
+  uint32_t hash;        /* the low bits of the hash of the term with some
+                           characters deleted (its top bits are the radix
+                           bucket the deletion is in) */
   uint32_t term;
 } Deletion;
 
+/* Read-only once built: every array is a userdata block, or constant data
+** of the module (the build-time image). */
 typedef struct Index {
-  char *arena;
-  size_t arena_len, arena_cap;
-  Term *terms;
-  size_t nterms, terms_cap;
-  uint32_t *slots;      /* open addressing: term number + 1, or 0 */
+  const char *arena;    /* the normalised texts */
+  size_t arena_len;
+  const Term *terms;
+  size_t nterms;
+  const uint32_t *slots;      /* open addressing: term number + 1, or 0 */
   size_t nslots;
-  Deletion *dels;       /* sorted by hash */
-  size_t ndels, dels_cap;
-  uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
+  const Deletion *dels;       /* sorted by bucket, hash and term; NULL until
+                                 the first approximate query needs them */
+  size_t ndels;
+  const uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
   size_t radix_bits;
   size_t max_words;     /* the most words in one name or synonym */
-  uint64_t *vocab;      /* hashes of every word of the terms: a set */
+  const uint64_t *vocab;      /* hashes of every word of the terms: a set */
   size_t nvocab;
 } Index;
 
@@ -76,6 +83,15 @@ long index_find(const Index *ix, const char *s, size_t n, uint32_t kinds,
 /* whether the word of N bytes at W is a real word: of the dictionary or
 ** of the knowledge base's terms */
 int index_known_word(const Index *ix, const char *w, size_t n);
+
+/* makes the deletion index of the index at stack slot UD, if it has none
+** yet: approximate matching needs it (index_match does without it) */
+void index_prepare(lua_State *L, int ud);
+
+/* Stack: ... tables -- ... index: a new index over the constant arrays of
+** SRC (the build-time image), with TABLES ({ concerns =, ids =, names = })
+** as its user value */
+void index_push_image(lua_State *L, const Index *src);
 
 /* "exact", "synonym", "code", "approximate" or "partial" */
 const char *index_match_name(int how);

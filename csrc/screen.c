@@ -382,6 +382,7 @@ int screen_index(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
+  index_prepare(L, 1);                     /* terms may be misspelt */
   ifn_getuservalue(L, 1);
   lua_getfield(L, 4, "concerns");
   c.concerns = lua_gettop(L);

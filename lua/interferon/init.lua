@@ -80,7 +80,13 @@ function interferon.load(files, opts)
   if files ~= nil then util.checktype(files, "table", 1, "load") end
   if opts ~= nil then util.checktype(opts, "table", 2, "load") end
   local list = {}
-  if not (opts and opts.bundled == false) then
+  local bundled = not (opts and opts.bundled == false)
+  if bundled and (files == nil or #files == 0) then
+    -- the bundled files alone: their image, compiled at build time
+    local image = core.image()
+    if image then return KB.from_image(image, interferon._VERSION) end
+  end
+  if bundled then
     for _, f in ipairs(core.bundled()) do
       list[#list + 1] = { name = f.name, text = f.text, bundled = true }
     end

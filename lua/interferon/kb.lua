@@ -452,7 +452,14 @@ local VIEW_MT = {
     local s = state[self]
     if key == "version" then return s.version end
     if key == "checksum" then return s.checksum end
-    if key == "sources" then return s.sources end
+    if key == "sources" then             -- made when first asked for
+      if not s.sources then
+        local refs = {}
+        for i, id in ipairs(s.references) do refs[i] = s.frozen[id] end
+        s.sources = util.readonly(refs)
+      end
+      return s.sources
+    end
     return methods[key]
   end,
   __newindex = function(_, key)
@@ -463,27 +470,58 @@ local VIEW_MT = {
   __metatable = "read-only",
 }
 
+-- The read-only view of compiled state S; an entry's read-only view is
+-- made when it is first asked for (and, from an image, the entry itself).
+local function view_of(s)
+  local frozen = {}
+  s.frozen = setmetatable(frozen, { __index = function(_, id)
+    local e = s.entries[id]
+    if e == nil then return nil end
+    local v = util.readonly(e)
+    frozen[id] = v
+    return v
+  end })
+  if not s.references then                 -- an image has them already
+    s.flags, s.implying, s.references = {}, {}, {}
+    for i, id in ipairs(s.ids) do
+      local e = s.entries[id]
+      if e.implies then s.implying[id] = true end
+      if e.kind == "reference" then s.references[#s.references + 1] = id end
+      if e.patient_flag then
+        s.flags[e.patient_flag] = s.flags[e.patient_flag] or {}
+        table.insert(s.flags[e.patient_flag], i)
+      end
+    end
+  end
+  local view = setmetatable({}, VIEW_MT)
+  state[view] = s
+  return view
+end
+
 --- Compiles FILES ({ name =, text = }...) into a knowledge base.
 -- @local
 function KB.new(files)
   local s, err = compile.files(files)
   if not s then return nil, err end
-  s.frozen, s.flags, s.implying = {}, {}, {}
-  local refs = {}
-  for i, id in ipairs(s.ids) do
-    local e = s.entries[id]
-    if e.implies then s.implying[id] = true end
-    s.frozen[id] = util.readonly(e)
-    if e.kind == "reference" then refs[#refs + 1] = s.frozen[id] end
-    if e.patient_flag then
-      s.flags[e.patient_flag] = s.flags[e.patient_flag] or {}
-      table.insert(s.flags[e.patient_flag], i)
-    end
+  return view_of(s)
+end
+
+--- The knowledge base of IMAGE, the build-time image of the bundled files
+-- (`core.image()`): the state a compile of them gives, read back.  Refused
+-- (nil, message) when the image was made for another Lua or another
+-- version of the module than MODULE_VERSION.
+-- @local
+function KB.from_image(image, module_version)
+  local lua = _VERSION .. (jit and " " .. jit.version or "")
+  local built = image.lua .. (image.jit ~= "" and " " .. image.jit or "")
+  if built ~= lua or image.module ~= module_version then
+    return nil, ("the bundled knowledge base's image was built for %s and %s, "
+      .. "not %s and %s: rebuild the module"):format(built, image.module, lua,
+      module_version)
   end
-  s.sources = util.readonly(refs)
-  local view = setmetatable({}, VIEW_MT)
-  state[view] = s
-  return view
+  local s = image.state
+  s.index = image.index
+  return view_of(s)
 end
 
 return KB
