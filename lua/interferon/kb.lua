@@ -512,6 +512,7 @@ end
 -- version of the module than MODULE_VERSION.
 -- @local
 function KB.from_image(image, module_version)
+  local jit = rawget(_G, "jit")
   local lua = _VERSION .. (jit and " " .. jit.version or "")
   local built = image.lua .. (image.jit ~= "" and " " .. image.jit or "")
   if built ~= lua or image.module ~= module_version then
