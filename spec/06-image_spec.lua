@@ -69,7 +69,8 @@ describe("the image of the bundled knowledge base", function()
     assert.equal(run:explain("condition.depression"), img:explain("condition.depression"))
   end)
 
-  -- every name, synonym and code, three misspellings of each name, and
+  -- every name, synonym and code, three misspellings of each name longer
+  -- than four bytes, and
   -- every string of the EHR corpus
   local function sample()
     local terms = {}

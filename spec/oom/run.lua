@@ -1,5 +1,6 @@
 --- What the out-of-memory host (spec/oom/host.c) runs while allocation k
--- fails: load a knowledge base with an overlay, read a roster, screen
+-- fails: load a knowledge base with an overlay, and the bundled one from
+-- its image, read a roster, screen
 -- each patient, check symptoms, look terms up and write every report.
 -- Returns a summary that does not depend on addresses, so that a run
 -- after a failure can be compared with the first, clean one.
@@ -28,9 +29,18 @@ return function()
   out[#out + 1] = e.id .. " " .. how
   out[#out + 1] = select(2, kb:lookup("drugthree")) and "suggested" or "-"
   out[#out + 1] = assert(kb:explain("drug.d1"))
+  -- the bundled knowledge base, read from the module's build-time image
+  local bundled = assert(interferon.load())
+  out[#out + 1] = tostring(bundled)
+  for _, term in ipairs({ "Ambien", "Ambienn", "E11.9", "nothing such" }) do
+    local entry, how = bundled:lookup(term)
+    out[#out + 1] = entry and entry.id .. " " .. how or "none " .. #how
+  end
+  results[#results + 1] = assert(bundled:screen({ medications = { "Xanax 0.5mg", "lorazepan" },
+    conditions = { "depression" } }))
   for _, result in ipairs(results) do
     for _, format in ipairs({ "text", "markdown", "json", "html" }) do
-      out[#out + 1] = interferon.report(result, format, { kb = kb })
+      out[#out + 1] = interferon.report(result, format)   -- cited from the kb that made it
     end
   end
   return table.concat(out, "\n")
