@@ -364,7 +364,8 @@ static void sort_coarse(Deletion *dels, uint32_t *radix_all, size_t c, size_t lo
 /* builds the deletion index of every name and synonym, and its radix
 ** table: radix[b] is the first deletion whose hash has B in its top
 ** radix_bits bits, so that a query searches one small bucket (about
-** four deletions).  A deletion keeps the top 32 bits of its hash: a
+** eight deletions: a binary search of three steps, and a radix table an
+** eighth the size of the deletions).  A deletion keeps the top 32 bits of its hash: a
 ** bucket's deletions are told apart by the bits after the radix bits, and
 ** a candidate that shares them by chance is only measured (its edit
 ** distance) and dropped, never matched unmeasured. */
@@ -381,7 +382,7 @@ static void build_deletions(lua_State *L, int ud, Index *ix) {
   if (total >= 0xFFFFFFFFu || total > (size_t)-1 / sizeof(Deletion))
     luaL_error(L, "too many names and synonyms to index (%d million deletions)",
                (int)(total >> 20));
-  while (bits < 24 && ((size_t)1 << (bits + 2)) < total) bits++;
+  while (bits < 24 && ((size_t)1 << (bits + 3)) < total) bits++;
   cbits = bits < COARSE_BITS ? bits : COARSE_BITS;
   nc = (size_t)1 << cbits;
   radix = (uint32_t *)ix_block(L, ud, "radix", ((size_t)1 << bits) + 1, sizeof(uint32_t));
@@ -864,12 +865,26 @@ static int index_match_lua(lua_State *L) {
   return 2;
 }
 
-/* index:stats() -> terms, deletions (for the benchmark and tests) */
+/* index:stats() -> terms, deletions, bytes (for the benchmark and tests):
+** BYTES is the size of the index's memory blocks, or, for the build-time
+** image's index, of its constant arrays */
 static int index_stats(lua_State *L) {
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
+  size_t bytes = 0;
+  ifn_getuservalue(L, 1);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_type(L, -1) == LUA_TUSERDATA) bytes += ifn_rawlen(L, -1);
+    lua_pop(L, 1);
+  }
+  if (bytes == 0 && ix->nterms > 0)          /* the image's: constant data */
+    bytes = ix->arena_len + ix->nterms * sizeof(Term) + ix->nslots * sizeof(uint32_t) +
+            ix->ndels * sizeof(Deletion) + (((size_t)1 << ix->radix_bits) + 1) *
+            sizeof(uint32_t) + ix->nvocab * sizeof(uint64_t);
   ifn_pushinteger(L, ix->nterms);
   ifn_pushinteger(L, ix->ndels);
-  return 2;
+  ifn_pushinteger(L, bytes);
+  return 3;
 }
 
 static const luaL_Reg index_methods[] = {
