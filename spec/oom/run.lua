@@ -33,8 +33,8 @@ return function()
   local bundled = assert(interferon.load())
   out[#out + 1] = tostring(bundled)
   for _, term in ipairs({ "Ambien", "Ambienn", "E11.9", "nothing such" }) do
-    local entry, how = bundled:lookup(term)
-    out[#out + 1] = entry and entry.id .. " " .. how or "none " .. #how
+    local entry, found = bundled:lookup(term)
+    out[#out + 1] = entry and entry.id .. " " .. found or "none " .. #found
   end
   results[#results + 1] = assert(bundled:screen({ medications = { "Xanax 0.5mg", "lorazepan" },
     conditions = { "depression" } }))
