@@ -349,6 +349,8 @@ build/oom/host: spec/oom/host.c $(HOST_DEPS) $(GENERATED)
 check-oom: deps-build build/oom/host
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/oom/host
+	OOM_PART=image ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/oom/host
 
 # several threads, each with its own lua_State, loading and screening at
 # once, under ThreadSanitizer
