@@ -208,9 +208,27 @@ INST_BINDIR ?= $(PREFIX)/bin
 
 install: install-lib install-bin
 
+# The Lua modules are installed precompiled (issue 14): the interpreter
+# being installed for dumps each one with string.dump, debug information
+# kept (tracebacks still name the file and line; the chunk name is the
+# installed path), which saves most of the cost of `require` (see README,
+# Performance).  PRECOMPILE=no installs the sources instead.
+PRECOMPILE ?= yes
+PRECOMPILE_LUA = local s, d = os.getenv("SRC"), os.getenv("DST"); \
+  local f = assert(io.open(s, "rb")); local t = f:read("*a"); f:close(); \
+  local fn = assert((loadstring or load)(t, "@" .. d)); \
+  local o = assert(io.open(d, "wb")); o:write(string.dump(fn)); o:close()
+# $(call precompile,DIR): lua/interferon/*.lua into DIR/interferon/
+precompile = mkdir -p $(1)/interferon && for f in lua/interferon/*.lua; do \
+  SRC=$$f DST=$(1)/interferon/$${f\#\#*/} $(LUA) -e '$(PRECOMPILE_LUA)' || exit 1; done
+
 install-lib: all
 	mkdir -p $(INST_LUADIR)/interferon $(INST_LIBDIR)/interferon
+ifeq ($(PRECOMPILE),no)
 	cp lua/interferon/*.lua $(INST_LUADIR)/interferon/
+else
+	$(call precompile,$(INST_LUADIR))
+endif
 	cp $(MODULE) $(INST_LIBDIR)/interferon/core.so
 
 install-bin:
@@ -350,13 +368,32 @@ $(BENCH_DIR)/floor.so: spec/bench/floor.c
 	$(CC) $(CFLAGS) $(WARNINGS) -DFLOOR_LUA -I$(LUA_INCDIR) -I$(YAML_INCDIR) \
 	  $(LIBFLAG) -o $@ $< $(LIBS)
 
-bench-build: $(MODULE) $(BENCH_DIR)/floor $(BENCH_DIR)/floor.so
+# the start table (spec/bench/start.lua): run.c times a command and reads
+# its peak RSS; probe.so lets callgrind count one call only; luac/ holds
+# the modules precompiled as install-lib installs them
+$(BENCH_DIR)/run: spec/bench/run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -o $@ $<
+
+$(BENCH_DIR)/probe.so: spec/bench/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $<
+
+$(BENCH_DIR)/luac/.stamp: $(LUA_FILES)
+	@$(call precompile,$(BENCH_DIR)/luac)
+	@touch $@
+
+bench-build: $(MODULE) $(BENCH_DIR)/floor $(BENCH_DIR)/floor.so $(BENCH_DIR)/run \
+  $(BENCH_DIR)/probe.so $(BENCH_DIR)/luac/.stamp
 
 bench: bench-build
 	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua
+	@echo
+	@$(BENCH_ENV) $(LUA) spec/bench/start.lua
 
 bench-smoke: bench-build
-	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && echo "bench smoke: ok"
+	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && \
+	  $(BENCH_ENV) $(LUA) spec/bench/start.lua --quick > /dev/null && echo "bench smoke: ok"
 
 # ---------------------------------------------------------------------
 # The clinical review sheet (issue 13): every entry of the bundled
