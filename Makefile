@@ -349,7 +349,8 @@ check-threads: deps-build build/threads/host
 # callgrind and as a Lua module for same-process timing), kb:screen vs
 # plain Lua (spec/bench/plain.lua), unknown terms as the lexicon grows,
 # the json report vs lua-cjson, a generated roster's throughput and peak
-# RSS.  Needs valgrind, lua-yaml and lua-cjson; inputs are generated into
+# RSS; then the start table of issue 14 (spec/bench/start.lua).  Needs
+# valgrind, lua-yaml and lua-cjson; inputs are generated into
 # build/bench.  `make bench-smoke` runs every row once on tiny inputs,
 # without callgrind or verdicts.  BENCH_PATIENTS=N sets the roster size.
 BENCH_DIR = build/bench
