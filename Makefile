@@ -210,17 +210,20 @@ install: install-lib install-bin
 
 # The Lua modules are installed precompiled (issue 14): the interpreter
 # being installed for dumps each one with string.dump, debug information
-# kept (tracebacks still name the file and line; the chunk name is the
-# installed path), which saves most of the cost of `require` (see README,
-# Performance).  PRECOMPILE=no installs the sources instead.
+# kept, which saves most of the cost of `require` (see README,
+# Performance).  Tracebacks still name file and line, as
+# "interferon/util.lua:13" (LuaRocks installs from a staging directory, so
+# an absolute chunk name would name a path that is gone).  PRECOMPILE=no
+# installs the sources instead.
 PRECOMPILE ?= yes
 PRECOMPILE_LUA = local s, d = os.getenv("SRC"), os.getenv("DST"); \
   local f = assert(io.open(s, "rb")); local t = f:read("*a"); f:close(); \
-  local fn = assert((loadstring or load)(t, "@" .. d)); \
+  local fn = assert((loadstring or load)(t, "@" .. os.getenv("NAME"))); \
   local o = assert(io.open(d, "wb")); o:write(string.dump(fn)); o:close()
 # $(call precompile,DIR): lua/interferon/*.lua into DIR/interferon/
 precompile = mkdir -p $(1)/interferon && for f in lua/interferon/*.lua; do \
-  SRC=$$f DST=$(1)/interferon/$${f\#\#*/} $(LUA) -e '$(PRECOMPILE_LUA)' || exit 1; done
+  NAME=interferon/$${f\#\#*/}; SRC=$$f DST=$(1)/$$NAME NAME=$$NAME \
+  $(LUA) -e '$(PRECOMPILE_LUA)' || exit 1; done
 
 install-lib: all
 	mkdir -p $(INST_LUADIR)/interferon $(INST_LIBDIR)/interferon
