@@ -13,16 +13,17 @@
 #include "lua.h"
 #include "lauxlib.h"
 
-/* probe.count(f, ...) -> f(...) */
+/* probe.count(f, ...) -> f(...); an error in f is raised again once
+   counting is off */
 static int probe_count(lua_State *L) {
-  int base;
+  int status;
   luaL_checktype(L, 1, LUA_TFUNCTION);
-  base = lua_gettop(L);
   CALLGRIND_START_INSTRUMENTATION;
   CALLGRIND_TOGGLE_COLLECT;
-  lua_call(L, base - 1, LUA_MULTRET);
+  status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
   CALLGRIND_TOGGLE_COLLECT;
   CALLGRIND_STOP_INSTRUMENTATION;
+  if (status != 0) return lua_error(L);
   return lua_gettop(L);
 }
 
