@@ -244,9 +244,30 @@ INST_BINDIR ?= $(PREFIX)/bin
 
 install: install-lib install-bin
 
+# The Lua modules are installed precompiled (issue 14): the interpreter
+# being installed for dumps each one with string.dump, debug information
+# kept, which saves most of the cost of `require` (see README,
+# Performance).  Tracebacks still name file and line, as
+# "interferon/util.lua:13" (LuaRocks installs from a staging directory, so
+# an absolute chunk name would name a path that is gone).  PRECOMPILE=no
+# installs the sources instead.
+PRECOMPILE ?= yes
+PRECOMPILE_LUA = local s, d = os.getenv("SRC"), os.getenv("DST"); \
+  local f = assert(io.open(s, "rb")); local t = f:read("*a"); f:close(); \
+  local fn = assert((loadstring or load)(t, "@" .. os.getenv("NAME"))); \
+  local o = assert(io.open(d, "wb")); o:write(string.dump(fn)); o:close()
+# $(call precompile,DIR): lua/interferon/*.lua into DIR/interferon/
+precompile = mkdir -p $(1)/interferon && for f in lua/interferon/*.lua; do \
+  NAME=interferon/$${f\#\#*/}; SRC=$$f DST=$(1)/$$NAME NAME=$$NAME \
+  $(LUA) -e '$(PRECOMPILE_LUA)' || exit 1; done
+
 install-lib: all
 	mkdir -p $(INST_LUADIR)/interferon $(INST_LIBDIR)/interferon
+ifeq ($(PRECOMPILE),no)
 	cp lua/interferon/*.lua $(INST_LUADIR)/interferon/
+else
+	$(call precompile,$(INST_LUADIR))
+endif
 	cp $(MODULE) $(INST_LIBDIR)/interferon/core.so
 
 install-bin:
@@ -369,7 +390,8 @@ check-threads: deps-build build/threads/host
 # callgrind and as a Lua module for same-process timing), kb:screen vs
 # plain Lua (spec/bench/plain.lua), unknown terms as the lexicon grows,
 # the json report vs lua-cjson, a generated roster's throughput and peak
-# RSS.  Needs valgrind, lua-yaml and lua-cjson; inputs are generated into
+# RSS; then the start table of issue 14 (spec/bench/start.lua).  Needs
+# valgrind, lua-yaml and lua-cjson; inputs are generated into
 # build/bench.  `make bench-smoke` runs every row once on tiny inputs,
 # without callgrind or verdicts.  BENCH_PATIENTS=N sets the roster size.
 BENCH_DIR = build/bench
@@ -388,13 +410,32 @@ $(BENCH_DIR)/floor.so: spec/bench/floor.c
 	$(CC) $(CFLAGS) $(WARNINGS) -DFLOOR_LUA -I$(LUA_INCDIR) -I$(YAML_INCDIR) \
 	  $(LIBFLAG) -o $@ $< $(LIBS)
 
-bench-build: $(MODULE) $(BENCH_DIR)/floor $(BENCH_DIR)/floor.so
+# the start table (spec/bench/start.lua): run.c times a command and reads
+# its peak RSS; probe.so lets callgrind count one call only; luac/ holds
+# the modules precompiled as install-lib installs them
+$(BENCH_DIR)/run: spec/bench/run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -o $@ $<
+
+$(BENCH_DIR)/probe.so: spec/bench/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -I$(LUA_INCDIR) $(LIBFLAG) -o $@ $<
+
+$(BENCH_DIR)/luac/.stamp: $(LUA_FILES)
+	@$(call precompile,$(BENCH_DIR)/luac)
+	@touch $@
+
+bench-build: $(MODULE) $(BENCH_DIR)/floor $(BENCH_DIR)/floor.so $(BENCH_DIR)/run \
+  $(BENCH_DIR)/probe.so $(BENCH_DIR)/luac/.stamp
 
 bench: bench-build
 	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua
+	@echo
+	@$(BENCH_ENV) $(LUA) spec/bench/start.lua
 
 bench-smoke: bench-build
-	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && echo "bench smoke: ok"
+	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && \
+	  $(BENCH_ENV) $(LUA) spec/bench/start.lua --quick > /dev/null && echo "bench smoke: ok"
 
 # ---------------------------------------------------------------------
 # The clinical review sheet (issue 13): every entry of the bundled
