@@ -28,6 +28,7 @@
 /* the slots of one screening call */
 typedef struct Ctx {
   int concerns, ids, names;   /* tables from the index's user value */
+  int patient;                /* the patient table, or 0 */
   int findings, unrec, recog; /* result arrays */
   int nfindings, nunrec, nrecog;
 } Ctx;
@@ -321,6 +322,11 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
   }
   lua_pop(L, 1);
   lua_getfield(L, spec, "items");
+  if (lua_isnil(L, -1) && c->patient != 0) {  /* the patient's own list */
+    lua_pop(L, 1);
+    lua_pushstring(L, field);
+    lua_rawget(L, c->patient);
+  }
   n = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
@@ -372,22 +378,26 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   lua_pop(L, 1);
 }
 
-/* index:screen(fields, ranks) -> findings, unrecognized, recognized: FIELDS is an
-** array of { name =, kinds =, mode =, split =, items = { term... } } or
-** { name =, entries = { entry... }, inputs = { value... } } */
+/* index:screen(fields, ranks[, patient]) -> findings, unrecognized,
+** recognized: FIELDS is an array of { name =, kinds =, mode =, split =,
+** items = { term... } } or { name =, entries = { entry... }, inputs =
+** { value... } }; a spec without items screens PATIENT[name] (raw), when
+** that is a table */
 int screen_index(lua_State *L) {
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
   Ctx c;
   int i, n;
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 3);
+  if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 4);
+  c.patient = lua_istable(L, 4) ? 4 : 0;
   ifn_getuservalue(L, 1);
-  lua_getfield(L, 4, "concerns");
+  lua_getfield(L, 5, "concerns");
   c.concerns = lua_gettop(L);
-  lua_getfield(L, 4, "ids");
+  lua_getfield(L, 5, "ids");
   c.ids = lua_gettop(L);
-  lua_getfield(L, 4, "names");
+  lua_getfield(L, 5, "names");
   c.names = lua_gettop(L);
   luaL_argcheck(L, lua_istable(L, c.concerns) && lua_istable(L, c.ids) &&
                 lua_istable(L, c.names), 1, "index without entry tables");

@@ -177,8 +177,11 @@ function methods:explain(id)
   return table.concat(out, "\n")
 end
 
-local function new_result(s, kind)
-  return { type = kind, findings = {}, unrecognized = {}, recognized = {},
+-- the result table; FINDINGS, UNRECOGNIZED and RECOGNIZED default to new
+-- lists (the constructor's keys stay the same either way)
+local function new_result(s, kind, findings, unrecognized, recognized)
+  return { type = kind, findings = findings or {}, unrecognized = unrecognized or {},
+    recognized = recognized or {},
     counts = { critical = 0, high = 0, moderate = 0, low = 0, info = 0, recognized = 0 },
     kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE }
 end
@@ -256,14 +259,20 @@ local function add_implied(s, result, medications)
   result.recognized = kept
 end
 
-local function run(s, result, fields, medications)
-  result.findings, result.unrecognized, result.recognized =
-    s.index:screen(fields, schema.RANK)
+-- the findings, unrecognised and recognised terms of FIELDS (field specs;
+-- a list spec without items reads P[name]), as new_result takes them
+local function screened(s, fields, p)
+  return s.index:screen(fields, schema.RANK, p)
+end
+
+-- completes RESULT: implied conditions, counts and status
+local function finish(s, result, medications)
   add_implied(s, result, medications)
+  local counts = result.counts
   for _, f in ipairs(result.findings) do
-    result.counts[f.severity] = result.counts[f.severity] + 1
+    counts[f.severity] = counts[f.severity] + 1
   end
-  result.counts.recognized = #result.recognized
+  counts.recognized = #result.recognized
   result.status = (#result.findings == 0 and #result.unrecognized == 0)
     and "clear" or "review"
   return result
@@ -273,6 +282,29 @@ local function field_spec(name, items)
   local medication = name == "medications" or name == "supplements"
   return { name = name, kinds = FIELD_MASK[name], items = items,
     mode = medication and "medication" or "plain", split = medication }
+end
+
+-- the specs of the list fields, items read from the patient by the C loop
+local LIST_SPECS = {}
+for i, name in ipairs(patient.LISTS) do LIST_SPECS[i] = field_spec(name) end
+
+-- the specs kb:screen passes for patient P: the list fields, then a flag
+-- spec per flag P sets that raises entries of this knowledge base
+local function screen_specs(s, p)
+  local fields
+  for _, flag in ipairs(patient.FLAGS) do
+    local entries = s.flags[flag]
+    if rawget(p, flag) == true and entries then
+      if not fields then
+        fields = {}
+        for i, spec in ipairs(LIST_SPECS) do fields[i] = spec end
+      end
+      local inputs = {}
+      for i = 1, #entries do inputs[i] = flag .. ": true" end
+      fields[#fields + 1] = { name = flag, entries = entries, inputs = inputs }
+    end
+  end
+  return fields or LIST_SPECS
 end
 
 --- Screens a patient for contraindications, interactions and reported
@@ -292,25 +324,18 @@ end
 function methods:screen(p)
   local s = self_state(self, "screen")
   util.checktype(p, "table", 1, "screen")
-  local clean, err, field = patient.check(p)
-  if not clean then return nil, err, field end
-  local fields = {}
-  for _, name in ipairs(patient.LISTS) do
-    if clean[name] then fields[#fields + 1] = field_spec(name, clean[name]) end
+  local clean = p                          -- most records: checked in C, as they are
+  if not patient.plain(p) then
+    local err, field
+    clean, err, field = patient.check(p)
+    if not clean then return nil, err, field end
   end
-  for _, flag in ipairs(patient.FLAGS) do
-    local entries = s.flags[flag]
-    if clean[flag] == true and entries then
-      local inputs = {}
-      for i = 1, #entries do inputs[i] = flag .. ": true" end
-      fields[#fields + 1] = { name = flag, entries = entries, inputs = inputs }
-    end
-  end
-  local result = new_result(s, "screening")
-  result.patient = { id = clean.id, sex = clean.sex, age = clean.age,
-    pregnant = clean.pregnant, breastfeeding = clean.breastfeeding }
+  local result = new_result(s, "screening", screened(s, screen_specs(s, clean), clean))
+  result.patient = { id = rawget(clean, "id"), sex = rawget(clean, "sex"),
+    age = rawget(clean, "age"), pregnant = rawget(clean, "pregnant"),
+    breastfeeding = rawget(clean, "breastfeeding") }
   made_by[result] = self
-  return run(s, result, fields, clean.medications)
+  return finish(s, result, rawget(clean, "medications"))
 end
 
 --- Checks symptoms reported during therapy: a listed side effect is a
@@ -327,9 +352,9 @@ function methods:check_symptoms(list)
   util.checktype(list, "table", 1, "check_symptoms")
   local ok, err = patient.check_list("symptoms", list)
   if not ok then return nil, err end
-  local result = new_result(s, "symptoms")
+  local result = new_result(s, "symptoms", screened(s, { field_spec("symptoms", list) }))
   made_by[result] = self
-  return run(s, result, { field_spec("symptoms", list) })
+  return finish(s, result)
 end
 
 -- ------------------------------------------------------------------------
