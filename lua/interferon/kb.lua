@@ -215,32 +215,46 @@ local function implied_finding(t, condition, drug, input)
   return f
 end
 
+-- whether the record named entry ID: a finding it raised or a term
+-- recognised (a scan: few medicines imply anything, and it saves a set)
+local function names(findings, recognized, id)
+  for i = 1, #findings do if findings[i].matched == id then return true end end
+  for i = 1, #recognized do if recognized[i].id == id then return true end end
+  return false
+end
+
 -- Conditions implied by the medicines a patient takes (a drug's
 -- `implies`): each condition once, in medication order, and only when the
 -- record does not already name it.
 local function add_implied(s, result, medications)
-  local by_input
-  local function note(id, field, input)
-    if field == "medications" and s.implying[id] then
-      by_input = by_input or {}
-      by_input[input] = by_input[input] or {}
-      table.insert(by_input[input], id)
+  local implying, by_input = s.implying, nil
+  local findings, recognized = result.findings, result.recognized
+  for pass = 1, 2 do                        -- findings, then recognised terms
+    local list, key = findings, "matched"
+    if pass == 2 then list, key = recognized, "id" end
+    for i = 1, #list do
+      local x = list[i]
+      local id = x[key]
+      if implying[id] and x.field == "medications" then
+        by_input = by_input or {}
+        local ids = by_input[x.input]
+        if not ids then ids = {} by_input[x.input] = ids end
+        ids[#ids + 1] = id
+      end
     end
   end
-  for _, f in ipairs(result.findings) do note(f.matched, f.field, f.input) end
-  for _, x in ipairs(result.recognized) do note(x.id, x.field, x.input) end
   if not by_input then return end           -- most patients: nothing implies
-  local named = {}
-  for _, f in ipairs(result.findings) do named[f.matched] = true end
-  for _, x in ipairs(result.recognized) do named[x.id] = true end
-  local added, evidence = false, {}
+  local implied, added, evidence = nil, false, nil     -- made when needed
   for _, input in ipairs(medications or {}) do
-    for _, drug in ipairs(by_input[input] or {}) do
+    local drugs = by_input[input]
+    for j = 1, drugs and #drugs or 0 do
+      local drug = drugs[j]
       for _, c in ipairs(s.entries[drug].implies) do
-        if not named[c] then
-          named[c], evidence[drug .. "\0" .. input] = true, true
+        if not (implied and implied[c]) and not names(findings, recognized, c) then
+          implied, evidence = implied or {}, evidence or {}
+          implied[c], evidence[drug .. "\0" .. input] = true, true
           for _, t in ipairs(s.concerns[s.number[c]]) do
-            result.findings[#result.findings + 1] = implied_finding(t, c, s.entries[drug], input)
+            findings[#findings + 1] = implied_finding(t, c, s.entries[drug], input)
             added = true
           end
         end
