@@ -12,6 +12,7 @@
 ** unrecognised, with suggestions.  Findings are sorted by severity rank,
 ** then id, then input order.
 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,14 +29,28 @@
 /* the slots of one screening call */
 typedef struct Ctx {
   int concerns, ids, names;   /* tables from the index's user value */
+  int flat;                   /* the flat templates (flat_templates) */
+  int keys;                   /* the first of the KEY_* strings */
   int patient;                /* the patient table, or 0 */
   int findings, unrec, recog; /* result arrays */
   int nfindings, nunrec, nrecog;
 } Ctx;
 
+/* the keys a finding gets besides its template's, pushed once per call
+** into consecutive stack slots: a raw set with them skips interning */
+enum { KEY_MATCHED, KEY_FIELD, KEY_INPUT, KEY_MATCH, KEY_ID, KEY_NAME, KEY_COUNT };
+static const char *const key_names[KEY_COUNT] = {
+  "matched", "field", "input", "match", "id", "name"
+};
+
+/* Stack: ... t -> ... t (t[KEY] = the value on top before the call was
+** made: ... t v -> ... t) */
+#define set_key(L, c, key) \
+  (lua_pushvalue((L), (c)->keys + (key)), lua_insert((L), -2), lua_rawset((L), -3))
+
 /* how one input resolved: what to say of it beyond its findings */
 typedef struct Outcome {
-  const char *field;
+  int field_slot;             /* the field's name, on the stack */
   int input;                  /* its stack slot */
   int matched;                /* findings or recognised entries it gave */
   int pieces;                 /* parts or words not recognised */
@@ -70,17 +85,68 @@ static void copy_list(lua_State *L) {
 ** concern */
 static void add_recognized(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
   lua_createtable(L, 0, 5);
-  lua_pushstring(L, o->field);
-  lua_setfield(L, -2, "field");
+  lua_pushvalue(L, o->field_slot);
+  set_key(L, c, KEY_FIELD);
   lua_pushvalue(L, o->input);
-  lua_setfield(L, -2, "input");
+  set_key(L, c, KEY_INPUT);
   lua_rawgeti(L, c->ids, (int)n->entry);
-  lua_setfield(L, -2, "id");
+  set_key(L, c, KEY_ID);
   lua_rawgeti(L, c->names, (int)n->entry);
-  lua_setfield(L, -2, "name");
+  set_key(L, c, KEY_NAME);
   lua_pushstring(L, index_match_name(n->how));
-  lua_setfield(L, -2, "match");
+  set_key(L, c, KEY_MATCH);
   lua_rawseti(L, c->recog, ++c->nrecog);
+}
+
+/* the registry key of the flat templates: its address, never its value */
+static const char flat_key = 'f';
+
+/* Stack: ... -> ... flat -- the table, weak in its keys, that maps an
+** entry's list of concern templates to the same templates flattened, each
+** an array { key, value, key, value... } in the order `next` gives its
+** fields: a finding is copied from it without a `next` per field, and
+** gets its fields in the order it always has */
+static void flat_templates(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)(uintptr_t)&flat_key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_istable(L, -1)) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushlightuserdata(L, (void *)(uintptr_t)&flat_key);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+/* Stack: ... list -> ... list flats -- LIST's templates flattened, made
+** on the first use (templates are compiled once and never change) */
+static void flatten(lua_State *L, Ctx *c) {
+  int list = lua_gettop(L), i, k, j;
+  lua_pushvalue(L, list);
+  lua_rawget(L, c->flat);
+  if (!lua_isnil(L, -1)) return;
+  lua_pop(L, 1);
+  k = (int)ifn_rawlen(L, list);
+  lua_createtable(L, k, 0);
+  for (i = 1; i <= k; i++) {
+    lua_rawgeti(L, list, i);                /* template */
+    lua_createtable(L, 16, 0);
+    j = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -3) != 0) {          /* the template's fields, raw */
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, -4, ++j);
+      lua_rawseti(L, -3, ++j);
+    }
+    lua_rawseti(L, -3, i);
+    lua_pop(L, 1);
+  }
+  lua_pushvalue(L, list);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, c->flat);
 }
 
 /* Stack: ... -> ... (appends to findings) -- one finding per concern of
@@ -91,24 +157,26 @@ static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
   lua_rawgeti(L, c->concerns, (int)n->entry);
   k = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   if (k == 0) add_recognized(L, c, n, o);
+  else flatten(L, c);
   for (i = 1; i <= k; i++) {
-    lua_rawgeti(L, -1, i);                  /* template */
+    int j, nf;
+    lua_rawgeti(L, -1, i);                  /* flat template */
+    nf = (int)ifn_rawlen(L, -1);
     lua_createtable(L, 0, 14);              /* finding */
-    lua_pushnil(L);
-    while (lua_next(L, -3) != 0) {          /* template's fields, raw */
+    for (j = 1; j < nf; j += 2) {
+      lua_rawgeti(L, -2, j);
+      lua_rawgeti(L, -3, j + 1);
       if (lua_istable(L, -1)) copy_list(L);
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_rawset(L, -4);
+      lua_rawset(L, -3);
     }
     lua_rawgeti(L, c->ids, (int)n->entry);
-    lua_setfield(L, -2, "matched");
-    lua_pushstring(L, o->field);
-    lua_setfield(L, -2, "field");
+    set_key(L, c, KEY_MATCHED);
+    lua_pushvalue(L, o->field_slot);
+    set_key(L, c, KEY_FIELD);
     lua_pushvalue(L, o->input);
-    lua_setfield(L, -2, "input");
+    set_key(L, c, KEY_INPUT);
     lua_pushstring(L, index_match_name(n->how));
-    lua_setfield(L, -2, "match");
+    set_key(L, c, KEY_MATCH);
     if (n->words != NULL) {
       lua_pushlstring(L, n->words, n->words_len);
       lua_setfield(L, -2, "words");
@@ -120,7 +188,7 @@ static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
     lua_rawseti(L, c->findings, ++c->nfindings);
     lua_pop(L, 1);
   }
-  lua_pop(L, 1);
+  lua_pop(L, k > 0 ? 2 : 1);
 }
 
 static const char *context_name(int ctx) {
@@ -155,7 +223,7 @@ static void add_unrecognized(lua_State *L, Ctx *c, Outcome *o, int whole) {
   int i;
   const char *ctx = context_name(o->context);
   lua_createtable(L, 0, 6);
-  lua_pushstring(L, o->field);
+  lua_pushvalue(L, o->field_slot);
   lua_setfield(L, -2, "field");
   lua_pushvalue(L, o->input);
   lua_setfield(L, -2, "input");
@@ -234,7 +302,7 @@ static void screen_phrase(lua_State *L, Ctx *c, Index *ix, Outcome *o,
 
 /* Stack: ... input -- screens one term: whole, else part by part (a
 ** combination product), each part whole or else word by word */
-static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
+static void screen_term(lua_State *L, Ctx *c, Index *ix, int field_slot,
                         uint32_t kinds, int mode, int split) {
   int nparts, i;
   size_t len, starts[NORM_MAX_PARTS], lens[NORM_MAX_PARTS];
@@ -242,7 +310,7 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
   Match m;
   Named nm;
   const char *s;
-  o.field = field;
+  o.field_slot = field_slot;
   o.input = lua_gettop(L);
   o.matched = o.pieces = 0;
   o.rest_len = 0;
@@ -284,11 +352,11 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
 
 /* Stack: ... fieldspec -- screens one field */
 static void screen_field(lua_State *L, Ctx *c, Index *ix) {
-  int spec = lua_gettop(L), i, n, mode, split;
+  int spec = lua_gettop(L), i, n, mode, split, fslot;
   uint32_t kinds;
-  const char *field;
   lua_getfield(L, spec, "name");
-  field = lua_tostring(L, -1);               /* anchored in the spec */
+  luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 2, "field spec without a name");
+  fslot = lua_gettop(L);                     /* kept: the findings' "field" */
   lua_getfield(L, spec, "kinds");
   kinds = (uint32_t)lua_tonumber(L, -1);
   lua_getfield(L, spec, "mode");
@@ -296,8 +364,7 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
              ? NORM_MEDICATION : NORM_PLAIN;
   lua_getfield(L, spec, "split");
   split = lua_toboolean(L, -1);
-  lua_pop(L, 4);
-  luaL_argcheck(L, field != NULL, 2, "field spec without a name");
+  lua_pop(L, 3);
   lua_getfield(L, spec, "entries");          /* flags: entries given */
   if (lua_istable(L, -1)) {
     n = (int)ifn_rawlen(L, -1);
@@ -307,7 +374,7 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
       Named nm;
       lua_rawgeti(L, -1, i);
       lua_rawgeti(L, -3, i);
-      o.field = field;
+      o.field_slot = fslot;
       o.input = lua_gettop(L) - 1;
       o.matched = 0;
       nm.entry = (uint32_t)lua_tonumber(L, -1);
@@ -317,23 +384,24 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
       add_findings(L, c, &nm, &o);
       lua_pop(L, 2);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 3);
     return;
   }
   lua_pop(L, 1);
   lua_getfield(L, spec, "items");
   if (lua_isnil(L, -1) && c->patient != 0) {  /* the patient's own list */
     lua_pop(L, 1);
-    lua_pushstring(L, field);
+    lua_pushvalue(L, fslot);
     lua_rawget(L, c->patient);
   }
   n = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
-    if (lua_type(L, -1) == LUA_TSTRING) screen_term(L, c, ix, field, kinds, mode, split);
+    if (lua_type(L, -1) == LUA_TSTRING)
+      screen_term(L, c, ix, fslot, kinds, mode, split);
     lua_pop(L, 1);
   }
-  lua_pop(L, 1);
+  lua_pop(L, 2);
 }
 
 typedef struct Rank {
@@ -401,6 +469,11 @@ int screen_index(lua_State *L) {
   c.names = lua_gettop(L);
   luaL_argcheck(L, lua_istable(L, c.concerns) && lua_istable(L, c.ids) &&
                 lua_istable(L, c.names), 1, "index without entry tables");
+  flat_templates(L);
+  c.flat = lua_gettop(L);
+  luaL_checkstack(L, KEY_COUNT + 40, "screening");
+  c.keys = lua_gettop(L) + 1;
+  for (i = 0; i < KEY_COUNT; i++) lua_pushstring(L, key_names[i]);
   lua_newtable(L);
   c.findings = lua_gettop(L);
   lua_newtable(L);
