@@ -404,6 +404,54 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
   lua_pop(L, 2);
 }
 
+/* Stack: ... t -> ... t -- appends t.input and t[KEY] to the array at
+** HITS when t is of the medications field and IMPLYING[t[KEY]] is true */
+static void note_hit(lua_State *L, Ctx *c, int implying, int medications,
+                     int key, int hits, int *nhits) {
+  lua_pushvalue(L, c->keys + KEY_FIELD);
+  lua_rawget(L, -2);
+  if (lua_rawequal(L, -1, medications)) {
+    lua_pushvalue(L, c->keys + key);
+    lua_rawget(L, -3);                       /* ... t field id */
+    lua_pushvalue(L, -1);
+    lua_rawget(L, implying);
+    if (lua_toboolean(L, -1)) {
+      lua_pushvalue(L, c->keys + KEY_INPUT);
+      lua_rawget(L, -5);
+      lua_rawseti(L, hits, ++*nhits);
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, hits, ++*nhits);
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
+}
+
+/* Stack: ... -> ... hits -- the medicines that may imply a condition, as
+** add_implied (kb.lua) walks them: the sorted findings' inputs and entry
+** ids, then the recognised terms', { input, id, input, id... } for those
+** of the medications field whose entry id IMPLYING holds; nil for none
+** (most patients) */
+static void implying_hits(lua_State *L, Ctx *c, int implying) {
+  int i, nhits = 0, hits, medications;
+  lua_pushliteral(L, "medications");
+  medications = lua_gettop(L);
+  lua_newtable(L);
+  hits = lua_gettop(L);
+  for (i = 1; i <= c->nfindings; i++) {
+    lua_rawgeti(L, c->findings, i);
+    note_hit(L, c, implying, medications, KEY_MATCHED, hits, &nhits);
+    lua_pop(L, 1);
+  }
+  for (i = 1; i <= c->nrecog; i++) {
+    lua_rawgeti(L, c->recog, i);
+    note_hit(L, c, implying, medications, KEY_ID, hits, &nhits);
+    lua_pop(L, 1);
+  }
+  if (nhits == 0) { lua_pop(L, 1); lua_pushnil(L); }
+  lua_remove(L, medications);
+}
+
 typedef struct Rank {
   int rank;
   const char *id;
@@ -446,11 +494,12 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   lua_pop(L, 1);
 }
 
-/* index:screen(fields, ranks[, patient]) -> findings, unrecognized,
-** recognized: FIELDS is an array of { name =, kinds =, mode =, split =,
-** items = { term... } } or { name =, entries = { entry... }, inputs =
-** { value... } }; a spec without items screens PATIENT[name] (raw), when
-** that is a table */
+/* index:screen(fields, ranks[, patient[, implying]]) -> findings,
+** unrecognized, recognized[, hits]: FIELDS is an array of { name =, kinds
+** =, mode =, split =, items = { term... } } or { name =, entries =
+** { entry... }, inputs = { value... } }; a spec without items screens
+** PATIENT[name] (raw), when that is a table.  With IMPLYING (entry id ->
+** true), HITS as implying_hits gives them */
 int screen_index(lua_State *L) {
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
   Ctx c;
@@ -458,14 +507,15 @@ int screen_index(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
   if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
-  lua_settop(L, 4);
+  if (!lua_isnoneornil(L, 5)) luaL_checktype(L, 5, LUA_TTABLE);
+  lua_settop(L, 5);
   c.patient = lua_istable(L, 4) ? 4 : 0;
   ifn_getuservalue(L, 1);
-  lua_getfield(L, 5, "concerns");
+  lua_getfield(L, 6, "concerns");
   c.concerns = lua_gettop(L);
-  lua_getfield(L, 5, "ids");
+  lua_getfield(L, 6, "ids");
   c.ids = lua_gettop(L);
-  lua_getfield(L, 5, "names");
+  lua_getfield(L, 6, "names");
   c.names = lua_gettop(L);
   luaL_argcheck(L, lua_istable(L, c.concerns) && lua_istable(L, c.ids) &&
                 lua_istable(L, c.names), 1, "index without entry tables");
@@ -492,5 +542,9 @@ int screen_index(lua_State *L) {
   lua_pushvalue(L, c.findings);
   lua_pushvalue(L, c.unrec);
   lua_pushvalue(L, c.recog);
+  if (lua_istable(L, 5)) {
+    implying_hits(L, &c, 5);
+    return 4;
+  }
   return 3;
 }

@@ -225,25 +225,26 @@ end
 
 -- Conditions implied by the medicines a patient takes (a drug's
 -- `implies`): each condition once, in medication order, and only when the
--- record does not already name it.
-local function add_implied(s, result, medications)
-  local implying, by_input = s.implying, nil
+-- record does not already name it.  HITS are the medicines that name a
+-- drug that implies one ({ input, id, ... }: the C loop picks them from the
+-- sorted findings, then the recognised terms), or nil.
+local function add_implied(s, result, medications, hits)
+  if not hits then return end               -- most patients: nothing implies
   local findings, recognized = result.findings, result.recognized
-  for pass = 1, 2 do                        -- findings, then recognised terms
-    local list, key = findings, "matched"
-    if pass == 2 then list, key = recognized, "id" end
-    for i = 1, #list do
-      local x = list[i]
-      local id = x[key]
-      if implying[id] and x.field == "medications" then
-        by_input = by_input or {}
-        local ids = by_input[x.input]
-        if not ids then ids = {} by_input[x.input] = ids end
-        ids[#ids + 1] = id
-      end
+  local unnamed = false                     -- else nothing can be added
+  for i = 2, #hits, 2 do
+    for _, c in ipairs(s.entries[hits[i]].implies) do
+      unnamed = unnamed or not names(findings, recognized, c)
     end
   end
-  if not by_input then return end           -- most patients: nothing implies
+  if not unnamed then return end
+  local by_input = {}
+  for i = 1, #hits, 2 do
+    local input = hits[i]
+    local ids = by_input[input]
+    if not ids then ids = {} by_input[input] = ids end
+    ids[#ids + 1] = hits[i + 1]
+  end
   local implied, added, evidence = nil, false, nil     -- made when needed
   for _, input in ipairs(medications or {}) do
     local drugs = by_input[input]
@@ -273,15 +274,9 @@ local function add_implied(s, result, medications)
   result.recognized = kept
 end
 
--- the findings, unrecognised and recognised terms of FIELDS (field specs;
--- a list spec without items reads P[name]), as new_result takes them
-local function screened(s, fields, p)
-  return s.index:screen(fields, schema.RANK, p)
-end
-
--- completes RESULT: implied conditions, counts and status
-local function finish(s, result, medications)
-  add_implied(s, result, medications)
+-- completes RESULT: implied conditions (add_implied), counts and status
+local function finish(s, result, medications, hits)
+  add_implied(s, result, medications, hits)
   local counts = result.counts
   for _, f in ipairs(result.findings) do
     counts[f.severity] = counts[f.severity] + 1
@@ -344,12 +339,16 @@ function methods:screen(p)
     clean, err, field = patient.check(p)
     if not clean then return nil, err, field end
   end
-  local result = new_result(s, "screening", screened(s, screen_specs(s, clean), clean))
+  -- the findings, unrecognised and recognised terms, and the medicines
+  -- that may imply a condition; list specs read their items from CLEAN
+  local findings, unrecognized, recognized, hits =
+    s.index:screen(screen_specs(s, clean), schema.RANK, clean, s.implying)
+  local result = new_result(s, "screening", findings, unrecognized, recognized)
   result.patient = { id = rawget(clean, "id"), sex = rawget(clean, "sex"),
     age = rawget(clean, "age"), pregnant = rawget(clean, "pregnant"),
     breastfeeding = rawget(clean, "breastfeeding") }
   made_by[result] = self
-  return finish(s, result, rawget(clean, "medications"))
+  return finish(s, result, rawget(clean, "medications"), hits)
 end
 
 --- Checks symptoms reported during therapy: a listed side effect is a
@@ -366,7 +365,8 @@ function methods:check_symptoms(list)
   util.checktype(list, "table", 1, "check_symptoms")
   local ok, err = patient.check_list("symptoms", list)
   if not ok then return nil, err end
-  local result = new_result(s, "symptoms", screened(s, { field_spec("symptoms", list) }))
+  local result = new_result(s, "symptoms",
+    s.index:screen({ field_spec("symptoms", list) }, schema.RANK))
   made_by[result] = self
   return finish(s, result)
 end
