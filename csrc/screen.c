@@ -26,6 +26,10 @@
 #include "screen.h"
 #include "wordlists.h"
 
+/* the findings a patient typically raises: the working array is made this
+** size at once rather than grown (the result gets a sorted copy) */
+#define SCREEN_TYPICAL_FINDINGS 16
+
 /* the slots of one screening call */
 typedef struct Ctx {
   int concerns, ids, names;   /* tables from the index's user value */
@@ -43,10 +47,8 @@ static const char *const key_names[KEY_COUNT] = {
   "matched", "field", "input", "match", "id", "name"
 };
 
-/* Stack: ... t -> ... t (t[KEY] = the value on top before the call was
-** made: ... t v -> ... t) */
-#define set_key(L, c, key) \
-  (lua_pushvalue((L), (c)->keys + (key)), lua_insert((L), -2), lua_rawset((L), -3))
+/* Stack: ... t -> ... t k: pushes key KEY, for a value and a raw set */
+#define push_key(L, c, key) lua_pushvalue((L), (c)->keys + (key))
 
 /* how one input resolved: what to say of it beyond its findings */
 typedef struct Outcome {
@@ -85,16 +87,21 @@ static void copy_list(lua_State *L) {
 ** concern */
 static void add_recognized(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
   lua_createtable(L, 0, 5);
+  push_key(L, c, KEY_FIELD);
   lua_pushvalue(L, o->field_slot);
-  set_key(L, c, KEY_FIELD);
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_INPUT);
   lua_pushvalue(L, o->input);
-  set_key(L, c, KEY_INPUT);
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_ID);
   lua_rawgeti(L, c->ids, (int)n->entry);
-  set_key(L, c, KEY_ID);
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_NAME);
   lua_rawgeti(L, c->names, (int)n->entry);
-  set_key(L, c, KEY_NAME);
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_MATCH);
   lua_pushstring(L, index_match_name(n->how));
-  set_key(L, c, KEY_MATCH);
+  lua_rawset(L, -3);
   lua_rawseti(L, c->recog, ++c->nrecog);
 }
 
@@ -169,14 +176,18 @@ static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
       if (lua_istable(L, -1)) copy_list(L);
       lua_rawset(L, -3);
     }
+    push_key(L, c, KEY_MATCHED);
     lua_rawgeti(L, c->ids, (int)n->entry);
-    set_key(L, c, KEY_MATCHED);
+    lua_rawset(L, -3);
+    push_key(L, c, KEY_FIELD);
     lua_pushvalue(L, o->field_slot);
-    set_key(L, c, KEY_FIELD);
+    lua_rawset(L, -3);
+    push_key(L, c, KEY_INPUT);
     lua_pushvalue(L, o->input);
-    set_key(L, c, KEY_INPUT);
+    lua_rawset(L, -3);
+    push_key(L, c, KEY_MATCH);
     lua_pushstring(L, index_match_name(n->how));
-    set_key(L, c, KEY_MATCH);
+    lua_rawset(L, -3);
     if (n->words != NULL) {
       lua_pushlstring(L, n->words, n->words_len);
       lua_setfield(L, -2, "words");
@@ -524,7 +535,7 @@ int screen_index(lua_State *L) {
   luaL_checkstack(L, KEY_COUNT + 40, "screening");
   c.keys = lua_gettop(L) + 1;
   for (i = 0; i < KEY_COUNT; i++) lua_pushstring(L, key_names[i]);
-  lua_newtable(L);
+  lua_createtable(L, SCREEN_TYPICAL_FINDINGS, 0);  /* sorted into a new one */
   c.findings = lua_gettop(L);
   lua_newtable(L);
   c.unrec = lua_gettop(L);
