@@ -30,11 +30,24 @@
 ** size at once rather than grown (the result gets a sorted copy) */
 #define SCREEN_TYPICAL_FINDINGS 16
 
+typedef struct Rank {
+  int rank;
+  const char *id;
+  int seq;
+} Rank;
+
+/* the findings whose order is kept as they are made; beyond, or when a
+** template's id is not a string, sort_findings reads them back */
+#define SCREEN_RANKED 64
+
 /* the slots of one screening call */
 typedef struct Ctx {
   int concerns, ids, names;   /* tables from the index's user value */
   int flat;                   /* the flat templates (flat_templates) */
   int keys;                   /* the first of the KEY_* strings */
+  int ranks;                  /* severity -> rank */
+  int ranked;                 /* whether rank[] holds every finding */
+  Rank rank[SCREEN_RANKED];   /* each finding's sort key, as made */
   int patient;                /* the patient table, or 0 */
   int findings, unrec, recog; /* result arrays */
   int nfindings, nunrec, nrecog;
@@ -110,9 +123,9 @@ static const char flat_key = 'f';
 
 /* Stack: ... -> ... flat -- the table, weak in its keys, that maps an
 ** entry's list of concern templates to the same templates flattened, each
-** an array { key, value, key, value... } in the order `next` gives its
-** fields: a finding is copied from it without a `next` per field, and
-** gets its fields in the order it always has */
+** an array { severity, id, key, value, key, value... }, the fields in the
+** order `next` gives them: a finding is copied from it without a `next`
+** per field, and gets its fields in the order it always has */
 static void flat_templates(lua_State *L) {
   lua_pushlightuserdata(L, (void *)(uintptr_t)&flat_key);
   lua_rawget(L, LUA_REGISTRYINDEX);
@@ -141,7 +154,11 @@ static void flatten(lua_State *L, Ctx *c) {
   for (i = 1; i <= k; i++) {
     lua_rawgeti(L, list, i);                /* template */
     lua_createtable(L, 16, 0);
-    j = 0;
+    lua_getfield(L, -2, "severity");        /* [1], [2]: the sort keys */
+    lua_rawseti(L, -2, 1);
+    lua_getfield(L, -2, "id");
+    lua_rawseti(L, -2, 2);
+    j = 2;
     lua_pushnil(L);
     while (lua_next(L, -3) != 0) {          /* the template's fields, raw */
       lua_pushvalue(L, -2);
@@ -154,6 +171,23 @@ static void flatten(lua_State *L, Ctx *c) {
   lua_pushvalue(L, list);
   lua_pushvalue(L, -2);
   lua_rawset(L, c->flat);
+}
+
+/* Stack: ... flat -> ... flat -- notes the sort key of the finding about
+** to be made from the flat template FLAT */
+static void note_rank(lua_State *L, Ctx *c) {
+  Rank *r;
+  if (c->nfindings >= SCREEN_RANKED) { c->ranked = 0; return; }
+  r = &c->rank[c->nfindings];
+  lua_rawgeti(L, -1, 1);
+  lua_rawget(L, c->ranks);
+  r->rank = (int)lua_tonumber(L, -1);
+  lua_rawgeti(L, -2, 2);
+  if (lua_type(L, -1) == LUA_TSTRING) r->id = lua_tostring(L, -1);  /* anchored by the template */
+  else if (lua_isnil(L, -1)) r->id = "";
+  else c->ranked = 0;
+  r->seq = c->nfindings + 1;
+  lua_pop(L, 2);
 }
 
 /* Stack: ... -> ... (appends to findings) -- one finding per concern of
@@ -169,8 +203,9 @@ static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
     int j, nf;
     lua_rawgeti(L, -1, i);                  /* flat template */
     nf = (int)ifn_rawlen(L, -1);
+    note_rank(L, c);
     lua_createtable(L, 0, 14);              /* finding */
-    for (j = 1; j < nf; j += 2) {
+    for (j = 3; j < nf; j += 2) {
       lua_rawgeti(L, -2, j);
       lua_rawgeti(L, -3, j + 1);
       if (lua_istable(L, -1)) copy_list(L);
@@ -463,11 +498,6 @@ static void implying_hits(lua_State *L, Ctx *c, int implying) {
   lua_remove(L, medications);
 }
 
-typedef struct Rank {
-  int rank;
-  const char *id;
-  int seq;
-} Rank;
 
 static int rank_cmp(const void *a, const void *b) {
   const Rank *x = (const Rank *)a, *y = (const Rank *)b;
@@ -483,8 +513,13 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   Rank *r;
   int i;
   if (c->nfindings < 2) return;
-  r = (Rank *)lua_newuserdata(L, sizeof(Rank) * (size_t)c->nfindings);
-  for (i = 0; i < c->nfindings; i++) {
+  if (c->ranked) {                          /* noted as they were made */
+    r = c->rank;
+    lua_pushnil(L);                         /* in the userdata's place */
+  } else {
+    r = (Rank *)lua_newuserdata(L, sizeof(Rank) * (size_t)c->nfindings);
+  }
+  for (i = 0; i < c->nfindings && !c->ranked; i++) {
     lua_rawgeti(L, c->findings, i + 1);
     lua_getfield(L, -1, "severity");
     lua_rawget(L, ranks);
@@ -542,6 +577,8 @@ int screen_index(lua_State *L) {
   lua_newtable(L);
   c.recog = lua_gettop(L);
   c.nfindings = c.nunrec = c.nrecog = 0;
+  c.ranks = 3;
+  c.ranked = 1;
   n = (int)ifn_rawlen(L, 2);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);

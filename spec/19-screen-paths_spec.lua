@@ -83,6 +83,28 @@ describe("the fast record check", function()
     assert.are.equal(6, #slow_input.medications)
   end)
 
+  it("orders many findings as it orders a few (by severity, id, then input)", function()
+    local RANK = { critical = 1, high = 2, moderate = 3, low = 4, info = 5 }
+    local meds = {}
+    for i = 1, 30 do
+      for _, m in ipairs({ "zolpidem " .. i .. " mg", "lorazepam " .. i .. " mg", "sertraline" }) do
+        meds[#meds + 1] = m
+      end
+    end
+    local r = assert(kb:screen({ conditions = { "F32.A" }, medications = meds }))
+    assert.is_true(#r.findings > 64)
+    local order = { ["F32.A"] = 0 }
+    for i, m in ipairs(meds) do order[m] = order[m] or i end
+    for i = 2, #r.findings do
+      local a, b = r.findings[i - 1], r.findings[i]
+      local ka, kb_ = { RANK[a.severity], a.id, order[a.input] }, { RANK[b.severity], b.id, order[b.input] }
+      local before = ka[1] < kb_[1] or (ka[1] == kb_[1] and (ka[2] < kb_[2] or
+        (ka[2] == kb_[2] and ka[3] <= kb_[3])))
+      assert.is_true(before, ("findings %d and %d out of order"):format(i - 1, i))
+    end
+    assert.are.equal("condition.depression", r.findings[1].id)
+  end)
+
   it("leaves the refusals to patient.check, with their messages and fields", function()
     local function refused(p, message, field)
       local r, err, at = kb:screen(p)
