@@ -47,6 +47,10 @@ typedef struct Ctx {
   int keys;                   /* the first of the KEY_* strings */
   int ranks;                  /* severity -> rank */
   int ranked;                 /* whether rank[] holds every finding */
+  int implying;               /* entry id -> true (add_implied's), or 0 */
+  int in_medications;         /* whether the field screened is that one */
+  int marked;                 /* whether rmark[] holds every recognised */
+  unsigned char fmark[SCREEN_RANKED], rmark[SCREEN_RANKED];  /* implies */
   Rank rank[SCREEN_RANKED];   /* each finding's sort key, as made */
   int patient;                /* the patient table, or 0 */
   int findings, unrec, recog; /* result arrays */
@@ -96,6 +100,18 @@ static void copy_list(lua_State *L) {
   lua_remove(L, -2);
 }
 
+/* whether ENTRY, named in the medications field, is a drug IMPLYING
+** holds: its findings and recognised terms are implying_hits' */
+static int implies(lua_State *L, Ctx *c, uint32_t entry) {
+  int yes;
+  if (c->implying == 0 || !c->in_medications) return 0;
+  lua_rawgeti(L, c->ids, (int)entry);
+  lua_rawget(L, c->implying);
+  yes = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return yes;
+}
+
 /* Stack: ... -> ... (appends to recognized) -- an entry that raises no
 ** concern */
 static void add_recognized(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
@@ -115,6 +131,8 @@ static void add_recognized(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
   push_key(L, c, KEY_MATCH);
   lua_pushstring(L, index_match_name(n->how));
   lua_rawset(L, -3);
+  if (c->nrecog < SCREEN_RANKED) c->rmark[c->nrecog] = (unsigned char)implies(L, c, n->entry);
+  else c->marked = 0;
   lua_rawseti(L, c->recog, ++c->nrecog);
 }
 
@@ -193,17 +211,19 @@ static void note_rank(lua_State *L, Ctx *c) {
 /* Stack: ... -> ... (appends to findings) -- one finding per concern of
 ** the entry named; an entry with none is recognised */
 static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
-  int i, k;
+  int i, k, imp;
   o->matched++;
   lua_rawgeti(L, c->concerns, (int)n->entry);
   k = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   if (k == 0) add_recognized(L, c, n, o);
   else flatten(L, c);
+  imp = k > 0 ? implies(L, c, n->entry) : 0;
   for (i = 1; i <= k; i++) {
     int j, nf;
     lua_rawgeti(L, -1, i);                  /* flat template */
     nf = (int)ifn_rawlen(L, -1);
     note_rank(L, c);
+    if (c->nfindings < SCREEN_RANKED) c->fmark[c->nfindings] = (unsigned char)imp;
     lua_createtable(L, 0, 14);              /* finding */
     for (j = 3; j < nf; j += 2) {
       lua_rawgeti(L, -2, j);
@@ -403,6 +423,7 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
   lua_getfield(L, spec, "name");
   luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 2, "field spec without a name");
   fslot = lua_gettop(L);                     /* kept: the findings' "field" */
+  c->in_medications = strcmp(lua_tostring(L, fslot), "medications") == 0;
   lua_getfield(L, spec, "kinds");
   kinds = (uint32_t)lua_tonumber(L, -1);
   lua_getfield(L, spec, "mode");
@@ -484,12 +505,26 @@ static void implying_hits(lua_State *L, Ctx *c, int implying) {
   medications = lua_gettop(L);
   lua_newtable(L);
   hits = lua_gettop(L);
-  for (i = 1; i <= c->nfindings; i++) {
+  if (c->ranked && c->marked) {             /* marked as they were made */
+    for (i = 0; i < c->nfindings + c->nrecog; i++) {
+      int f = i < c->nfindings;
+      if (!(f ? c->fmark[c->rank[i].seq - 1] : c->rmark[i - c->nfindings])) continue;
+      lua_rawgeti(L, f ? c->findings : c->recog, f ? i + 1 : i - c->nfindings + 1);
+      lua_pushvalue(L, c->keys + KEY_INPUT);
+      lua_rawget(L, -2);
+      lua_rawseti(L, hits, ++nhits);
+      lua_pushvalue(L, c->keys + (f ? KEY_MATCHED : KEY_ID));
+      lua_rawget(L, -2);
+      lua_rawseti(L, hits, ++nhits);
+      lua_pop(L, 1);
+    }
+  }
+  for (i = 1; i <= c->nfindings && !(c->ranked && c->marked); i++) {
     lua_rawgeti(L, c->findings, i);
     note_hit(L, c, implying, medications, KEY_MATCHED, hits, &nhits);
     lua_pop(L, 1);
   }
-  for (i = 1; i <= c->nrecog; i++) {
+  for (i = 1; i <= c->nrecog && !(c->ranked && c->marked); i++) {
     lua_rawgeti(L, c->recog, i);
     note_hit(L, c, implying, medications, KEY_ID, hits, &nhits);
     lua_pop(L, 1);
@@ -579,6 +614,9 @@ int screen_index(lua_State *L) {
   c.nfindings = c.nunrec = c.nrecog = 0;
   c.ranks = 3;
   c.ranked = 1;
+  c.implying = lua_istable(L, 5) ? 5 : 0;
+  c.in_medications = 0;
+  c.marked = 1;
   n = (int)ifn_rawlen(L, 2);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);

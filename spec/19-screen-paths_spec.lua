@@ -105,6 +105,25 @@ describe("the fast record check", function()
     assert.are.equal("condition.depression", r.findings[1].id)
   end)
 
+  it("finds the conditions medicines imply among many findings as among a few", function()
+    local function implied(r)
+      local out = {}
+      for _, f in ipairs(r.findings) do
+        if f.match == "implied" then out[#out + 1] = { f.id, f.matched, f.via, f.input } end
+      end
+      return out
+    end
+    local few = implied(assert(kb:screen({ medications = { "Betapace 80 mg" } })))
+    assert.are.same({ "condition.heart_disease", "drug.sotalol", "Betapace 80 mg" },
+      { few[1][2], few[1][3], few[1][4] })
+    local meds = {}
+    for i = 1, 70 do meds[#meds + 1] = "zolpidem " .. i .. " mg" end
+    meds[#meds + 1] = "Betapace 80 mg"
+    local r = assert(kb:screen({ medications = meds }))
+    assert.is_true(#r.findings > 64)
+    assert.are.same(few, implied(r))
+  end)
+
   it("leaves the refusals to patient.check, with their messages and fields", function()
     local function refused(p, message, field)
       local r, err, at = kb:screen(p)
