@@ -39,7 +39,7 @@ function stream.check(name, value, positions, n)
       :format(util.where(name, positions[0]), n, kind_of(value))
   end
   -- a record read here is the caller's alone: kept as it is when it needs
-  -- no cleaning, so that a roster record is checked once, not copied
+  -- no cleaning (not copied; kb:screen's own check of it is one C pass)
   local clean, err, field = value, nil, nil
   if not patient.plain(value) then clean, err, field = patient.check(value) end
   if not clean then
