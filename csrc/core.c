@@ -16,6 +16,7 @@
 #include "index.h"
 #include "json.h"
 #include "normalize.h"
+#include "patient.h"
 #include "reader.h"
 
 #if defined(__GNUC__)
@@ -48,6 +49,7 @@ int luaopen_interferon_core(lua_State *L) {
   reader_open(L);
   digest_open(L);
   normalize_open(L);
+  patient_open(L);
   index_open(L);
   escape_open(L);
   fileio_open(L);

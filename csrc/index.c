@@ -208,8 +208,13 @@ static int edit_distance(const char *a, size_t la, const char *b, size_t lb,
   for (i = 1; i <= la; i++) {
     int low = limit + 1;
     int *tmp;
+    /* only a cell within LIMIT of the diagonal can hold LIMIT or less */
+    size_t jlo = i > (size_t)limit ? i - (size_t)limit : 1;
+    size_t jhi = i + (size_t)limit < lb ? i + (size_t)limit : lb;
     cur[0] = (int)i;
-    for (j = 1; j <= lb; j++) {
+    if (jlo > 1) cur[jlo - 1] = limit + 1;
+    if (jhi < lb) cur[jhi + 1] = limit + 1;
+    for (j = jlo; j <= jhi; j++) {
       int cost = a[i - 1] != b[j - 1];
       int v = prev[j - 1] + cost;
       if (prev[j] + 1 < v) v = prev[j] + 1;

@@ -91,9 +91,16 @@ static int fold(const char *s, size_t n, char *out, int cap) {
   size_t i = 0;
   int len = 0, gap = 0;
   while (i < n) {
-    unsigned long cp;
-    size_t w = utf8_decode(p + i, n - i, &cp);
+    unsigned long cp = p[i];
+    size_t w = cp < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
     int c = -1;                          /* -1: separator, 0: skip */
+    if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) {
+      if (len + (int)gap + 1 > cap) return -1;     /* the common case */
+      if (gap) { out[len++] = ' '; gap = 0; }
+      out[len++] = (char)cp;
+      i += w;
+      continue;
+    }
     if (w == 0) { w = 1; cp = 0xFFFD; }
     if (cp < 0x80) {
       if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) c = (int)cp;

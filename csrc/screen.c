@@ -12,6 +12,7 @@
 ** unrecognised, with suggestions.  Findings are sorted by severity rank,
 ** then id, then input order.
 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,16 +26,50 @@
 #include "screen.h"
 #include "wordlists.h"
 
+/* the findings a patient typically raises: the working array is made this
+** size at once rather than grown (the result gets a sorted copy) */
+#define SCREEN_TYPICAL_FINDINGS 16
+
+typedef struct Rank {
+  int rank;
+  const char *id;
+  int seq;
+} Rank;
+
+/* the findings whose order is kept as they are made; beyond, or when a
+** template's id is not a string, sort_findings reads them back */
+#define SCREEN_RANKED 64
+
 /* the slots of one screening call */
 typedef struct Ctx {
   int concerns, ids, names;   /* tables from the index's user value */
+  int flat;                   /* the flat templates (flat_templates) */
+  int keys;                   /* the first of the KEY_* strings */
+  int ranks;                  /* severity -> rank */
+  int ranked;                 /* whether rank[] holds every finding */
+  int implying;               /* entry id -> true (add_implied's), or 0 */
+  int in_medications;         /* whether the field screened is that one */
+  int marked;                 /* whether rmark[] holds every recognised */
+  unsigned char fmark[SCREEN_RANKED], rmark[SCREEN_RANKED];  /* implies */
+  Rank rank[SCREEN_RANKED];   /* each finding's sort key, as made */
+  int patient;                /* the patient table, or 0 */
   int findings, unrec, recog; /* result arrays */
   int nfindings, nunrec, nrecog;
 } Ctx;
 
+/* the keys a finding gets besides its template's, pushed once per call
+** into consecutive stack slots: a raw set with them skips interning */
+enum { KEY_MATCHED, KEY_FIELD, KEY_INPUT, KEY_MATCH, KEY_ID, KEY_NAME, KEY_COUNT };
+static const char *const key_names[KEY_COUNT] = {
+  "matched", "field", "input", "match", "id", "name"
+};
+
+/* Stack: ... t -> ... t k: pushes key KEY, for a value and a raw set */
+#define push_key(L, c, key) lua_pushvalue((L), (c)->keys + (key))
+
 /* how one input resolved: what to say of it beyond its findings */
 typedef struct Outcome {
-  const char *field;
+  int field_slot;             /* the field's name, on the stack */
   int input;                  /* its stack slot */
   int matched;                /* findings or recognised entries it gave */
   int pieces;                 /* parts or words not recognised */
@@ -65,49 +100,149 @@ static void copy_list(lua_State *L) {
   lua_remove(L, -2);
 }
 
+/* whether ENTRY, named in the medications field, is a drug IMPLYING
+** holds: its findings and recognised terms are implying_hits' */
+static int implies(lua_State *L, Ctx *c, uint32_t entry) {
+  int yes;
+  if (c->implying == 0 || !c->in_medications) return 0;
+  lua_rawgeti(L, c->ids, (int)entry);
+  lua_rawget(L, c->implying);
+  yes = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return yes;
+}
+
 /* Stack: ... -> ... (appends to recognized) -- an entry that raises no
 ** concern */
 static void add_recognized(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
   lua_createtable(L, 0, 5);
-  lua_pushstring(L, o->field);
-  lua_setfield(L, -2, "field");
+  push_key(L, c, KEY_FIELD);
+  lua_pushvalue(L, o->field_slot);
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_INPUT);
   lua_pushvalue(L, o->input);
-  lua_setfield(L, -2, "input");
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_ID);
   lua_rawgeti(L, c->ids, (int)n->entry);
-  lua_setfield(L, -2, "id");
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_NAME);
   lua_rawgeti(L, c->names, (int)n->entry);
-  lua_setfield(L, -2, "name");
+  lua_rawset(L, -3);
+  push_key(L, c, KEY_MATCH);
   lua_pushstring(L, index_match_name(n->how));
-  lua_setfield(L, -2, "match");
+  lua_rawset(L, -3);
+  if (c->nrecog < SCREEN_RANKED) c->rmark[c->nrecog] = (unsigned char)implies(L, c, n->entry);
+  else c->marked = 0;
   lua_rawseti(L, c->recog, ++c->nrecog);
+}
+
+/* the registry key of the flat templates: its address, never its value */
+static const char flat_key = 'f';
+
+/* Stack: ... -> ... flat -- the table, weak in its keys, that maps an
+** entry's list of concern templates to the same templates flattened, each
+** an array { severity, id, key, value, key, value... }, the fields in the
+** order `next` gives them: a finding is copied from it without a `next`
+** per field, and gets its fields in the order it always has */
+static void flat_templates(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)(uintptr_t)&flat_key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_istable(L, -1)) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushlightuserdata(L, (void *)(uintptr_t)&flat_key);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+/* Stack: ... list -> ... list flats -- LIST's templates flattened, made
+** on the first use (templates are compiled once and never change) */
+static void flatten(lua_State *L, Ctx *c) {
+  int list = lua_gettop(L), i, k, j;
+  lua_pushvalue(L, list);
+  lua_rawget(L, c->flat);
+  if (!lua_isnil(L, -1)) return;
+  lua_pop(L, 1);
+  k = (int)ifn_rawlen(L, list);
+  lua_createtable(L, k, 0);
+  for (i = 1; i <= k; i++) {
+    lua_rawgeti(L, list, i);                /* template */
+    lua_createtable(L, 16, 0);
+    lua_getfield(L, -2, "severity");        /* [1], [2]: the sort keys */
+    lua_rawseti(L, -2, 1);
+    lua_getfield(L, -2, "id");
+    lua_rawseti(L, -2, 2);
+    j = 2;
+    lua_pushnil(L);
+    while (lua_next(L, -3) != 0) {          /* the template's fields, raw */
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, -4, ++j);
+      lua_rawseti(L, -3, ++j);
+    }
+    lua_rawseti(L, -3, i);
+    lua_pop(L, 1);
+  }
+  lua_pushvalue(L, list);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, c->flat);
+}
+
+/* Stack: ... flat -> ... flat -- notes the sort key of the finding about
+** to be made from the flat template FLAT */
+static void note_rank(lua_State *L, Ctx *c) {
+  Rank *r;
+  if (c->nfindings >= SCREEN_RANKED) { c->ranked = 0; return; }
+  r = &c->rank[c->nfindings];
+  lua_rawgeti(L, -1, 1);
+  lua_rawget(L, c->ranks);
+  r->rank = (int)lua_tonumber(L, -1);
+  lua_rawgeti(L, -2, 2);
+  if (lua_type(L, -1) == LUA_TSTRING) r->id = lua_tostring(L, -1);  /* anchored by the template */
+  else if (lua_isnil(L, -1)) r->id = "";
+  else c->ranked = 0;
+  r->seq = c->nfindings + 1;
+  lua_pop(L, 2);
 }
 
 /* Stack: ... -> ... (appends to findings) -- one finding per concern of
 ** the entry named; an entry with none is recognised */
 static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
-  int i, k;
+  int i, k, imp;
   o->matched++;
   lua_rawgeti(L, c->concerns, (int)n->entry);
   k = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   if (k == 0) add_recognized(L, c, n, o);
+  else flatten(L, c);
+  imp = k > 0 ? implies(L, c, n->entry) : 0;
   for (i = 1; i <= k; i++) {
-    lua_rawgeti(L, -1, i);                  /* template */
+    int j, nf;
+    lua_rawgeti(L, -1, i);                  /* flat template */
+    nf = (int)ifn_rawlen(L, -1);
+    note_rank(L, c);
+    if (c->nfindings < SCREEN_RANKED) c->fmark[c->nfindings] = (unsigned char)imp;
     lua_createtable(L, 0, 14);              /* finding */
-    lua_pushnil(L);
-    while (lua_next(L, -3) != 0) {          /* template's fields, raw */
+    for (j = 3; j < nf; j += 2) {
+      lua_rawgeti(L, -2, j);
+      lua_rawgeti(L, -3, j + 1);
       if (lua_istable(L, -1)) copy_list(L);
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_rawset(L, -4);
+      lua_rawset(L, -3);
     }
+    push_key(L, c, KEY_MATCHED);
     lua_rawgeti(L, c->ids, (int)n->entry);
-    lua_setfield(L, -2, "matched");
-    lua_pushstring(L, o->field);
-    lua_setfield(L, -2, "field");
+    lua_rawset(L, -3);
+    push_key(L, c, KEY_FIELD);
+    lua_pushvalue(L, o->field_slot);
+    lua_rawset(L, -3);
+    push_key(L, c, KEY_INPUT);
     lua_pushvalue(L, o->input);
-    lua_setfield(L, -2, "input");
+    lua_rawset(L, -3);
+    push_key(L, c, KEY_MATCH);
     lua_pushstring(L, index_match_name(n->how));
-    lua_setfield(L, -2, "match");
+    lua_rawset(L, -3);
     if (n->words != NULL) {
       lua_pushlstring(L, n->words, n->words_len);
       lua_setfield(L, -2, "words");
@@ -119,7 +254,7 @@ static void add_findings(lua_State *L, Ctx *c, const Named *n, Outcome *o) {
     lua_rawseti(L, c->findings, ++c->nfindings);
     lua_pop(L, 1);
   }
-  lua_pop(L, 1);
+  lua_pop(L, k > 0 ? 2 : 1);
 }
 
 static const char *context_name(int ctx) {
@@ -154,7 +289,7 @@ static void add_unrecognized(lua_State *L, Ctx *c, Outcome *o, int whole) {
   int i;
   const char *ctx = context_name(o->context);
   lua_createtable(L, 0, 6);
-  lua_pushstring(L, o->field);
+  lua_pushvalue(L, o->field_slot);
   lua_setfield(L, -2, "field");
   lua_pushvalue(L, o->input);
   lua_setfield(L, -2, "input");
@@ -233,7 +368,7 @@ static void screen_phrase(lua_State *L, Ctx *c, Index *ix, Outcome *o,
 
 /* Stack: ... input -- screens one term: whole, else part by part (a
 ** combination product), each part whole or else word by word */
-static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
+static void screen_term(lua_State *L, Ctx *c, Index *ix, int field_slot,
                         uint32_t kinds, int mode, int split) {
   int nparts, i;
   size_t len, starts[NORM_MAX_PARTS], lens[NORM_MAX_PARTS];
@@ -241,7 +376,7 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
   Match m;
   Named nm;
   const char *s;
-  o.field = field;
+  o.field_slot = field_slot;
   o.input = lua_gettop(L);
   o.matched = o.pieces = 0;
   o.rest_len = 0;
@@ -283,11 +418,12 @@ static void screen_term(lua_State *L, Ctx *c, Index *ix, const char *field,
 
 /* Stack: ... fieldspec -- screens one field */
 static void screen_field(lua_State *L, Ctx *c, Index *ix) {
-  int spec = lua_gettop(L), i, n, mode, split;
+  int spec = lua_gettop(L), i, n, mode, split, fslot;
   uint32_t kinds;
-  const char *field;
   lua_getfield(L, spec, "name");
-  field = lua_tostring(L, -1);               /* anchored in the spec */
+  luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 2, "field spec without a name");
+  fslot = lua_gettop(L);                     /* kept: the findings' "field" */
+  c->in_medications = strcmp(lua_tostring(L, fslot), "medications") == 0;
   lua_getfield(L, spec, "kinds");
   kinds = (uint32_t)lua_tonumber(L, -1);
   lua_getfield(L, spec, "mode");
@@ -295,8 +431,7 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
              ? NORM_MEDICATION : NORM_PLAIN;
   lua_getfield(L, spec, "split");
   split = lua_toboolean(L, -1);
-  lua_pop(L, 4);
-  luaL_argcheck(L, field != NULL, 2, "field spec without a name");
+  lua_pop(L, 3);
   lua_getfield(L, spec, "entries");          /* flags: entries given */
   if (lua_istable(L, -1)) {
     n = (int)ifn_rawlen(L, -1);
@@ -306,7 +441,7 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
       Named nm;
       lua_rawgeti(L, -1, i);
       lua_rawgeti(L, -3, i);
-      o.field = field;
+      o.field_slot = fslot;
       o.input = lua_gettop(L) - 1;
       o.matched = 0;
       nm.entry = (uint32_t)lua_tonumber(L, -1);
@@ -316,25 +451,88 @@ static void screen_field(lua_State *L, Ctx *c, Index *ix) {
       add_findings(L, c, &nm, &o);
       lua_pop(L, 2);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 3);
     return;
   }
   lua_pop(L, 1);
   lua_getfield(L, spec, "items");
+  if (lua_isnil(L, -1) && c->patient != 0) {  /* the patient's own list */
+    lua_pop(L, 1);
+    lua_pushvalue(L, fslot);
+    lua_rawget(L, c->patient);
+  }
   n = lua_istable(L, -1) ? (int)ifn_rawlen(L, -1) : 0;
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
-    if (lua_type(L, -1) == LUA_TSTRING) screen_term(L, c, ix, field, kinds, mode, split);
+    if (lua_type(L, -1) == LUA_TSTRING)
+      screen_term(L, c, ix, fslot, kinds, mode, split);
     lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+}
+
+/* Stack: ... t -> ... t -- appends t.input and t[KEY] to the array at
+** HITS when t is of the medications field and IMPLYING[t[KEY]] is true */
+static void note_hit(lua_State *L, Ctx *c, int implying, int medications,
+                     int key, int hits, int *nhits) {
+  lua_pushvalue(L, c->keys + KEY_FIELD);
+  lua_rawget(L, -2);
+  if (lua_rawequal(L, -1, medications)) {
+    lua_pushvalue(L, c->keys + key);
+    lua_rawget(L, -3);                       /* ... t field id */
+    lua_pushvalue(L, -1);
+    lua_rawget(L, implying);
+    if (lua_toboolean(L, -1)) {
+      lua_pushvalue(L, c->keys + KEY_INPUT);
+      lua_rawget(L, -5);
+      lua_rawseti(L, hits, ++*nhits);
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, hits, ++*nhits);
+    }
+    lua_pop(L, 2);
   }
   lua_pop(L, 1);
 }
 
-typedef struct Rank {
-  int rank;
-  const char *id;
-  int seq;
-} Rank;
+/* Stack: ... -> ... hits -- the medicines that may imply a condition, as
+** add_implied (kb.lua) walks them: the sorted findings' inputs and entry
+** ids, then the recognised terms', { input, id, input, id... } for those
+** of the medications field whose entry id IMPLYING holds; nil for none
+** (most patients) */
+static void implying_hits(lua_State *L, Ctx *c, int implying) {
+  int i, nhits = 0, hits, medications;
+  lua_pushliteral(L, "medications");
+  medications = lua_gettop(L);
+  lua_newtable(L);
+  hits = lua_gettop(L);
+  if (c->ranked && c->marked) {             /* marked as they were made */
+    for (i = 0; i < c->nfindings + c->nrecog; i++) {
+      int f = i < c->nfindings;
+      if (!(f ? c->fmark[c->rank[i].seq - 1] : c->rmark[i - c->nfindings])) continue;
+      lua_rawgeti(L, f ? c->findings : c->recog, f ? i + 1 : i - c->nfindings + 1);
+      lua_pushvalue(L, c->keys + KEY_INPUT);
+      lua_rawget(L, -2);
+      lua_rawseti(L, hits, ++nhits);
+      lua_pushvalue(L, c->keys + (f ? KEY_MATCHED : KEY_ID));
+      lua_rawget(L, -2);
+      lua_rawseti(L, hits, ++nhits);
+      lua_pop(L, 1);
+    }
+  }
+  for (i = 1; i <= c->nfindings && !(c->ranked && c->marked); i++) {
+    lua_rawgeti(L, c->findings, i);
+    note_hit(L, c, implying, medications, KEY_MATCHED, hits, &nhits);
+    lua_pop(L, 1);
+  }
+  for (i = 1; i <= c->nrecog && !(c->ranked && c->marked); i++) {
+    lua_rawgeti(L, c->recog, i);
+    note_hit(L, c, implying, medications, KEY_ID, hits, &nhits);
+    lua_pop(L, 1);
+  }
+  if (nhits == 0) { lua_pop(L, 1); lua_pushnil(L); }
+  lua_remove(L, medications);
+}
+
 
 static int rank_cmp(const void *a, const void *b) {
   const Rank *x = (const Rank *)a, *y = (const Rank *)b;
@@ -350,8 +548,13 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   Rank *r;
   int i;
   if (c->nfindings < 2) return;
-  r = (Rank *)lua_newuserdata(L, sizeof(Rank) * (size_t)c->nfindings);
-  for (i = 0; i < c->nfindings; i++) {
+  if (c->ranked) {                          /* noted as they were made */
+    r = c->rank;
+    lua_pushnil(L);                         /* in the userdata's place */
+  } else {
+    r = (Rank *)lua_newuserdata(L, sizeof(Rank) * (size_t)c->nfindings);
+  }
+  for (i = 0; i < c->nfindings && !c->ranked; i++) {
     lua_rawgeti(L, c->findings, i + 1);
     lua_getfield(L, -1, "severity");
     lua_rawget(L, ranks);
@@ -372,33 +575,49 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   lua_pop(L, 1);
 }
 
-/* index:screen(fields, ranks) -> findings, unrecognized, recognized: FIELDS is an
-** array of { name =, kinds =, mode =, split =, items = { term... } } or
-** { name =, entries = { entry... }, inputs = { value... } } */
+/* index:screen(fields, ranks[, patient[, implying]]) -> findings,
+** unrecognized, recognized[, hits]: FIELDS is an array of { name =, kinds
+** =, mode =, split =, items = { term... } } or { name =, entries =
+** { entry... }, inputs = { value... } }; a spec without items screens
+** PATIENT[name] (raw), when that is a table.  With IMPLYING (entry id ->
+** true), HITS as implying_hits gives them */
 int screen_index(lua_State *L) {
   Index *ix = (Index *)luaL_checkudata(L, 1, INDEX_MT);
   Ctx c;
   int i, n;
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 3);
+  if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 5)) luaL_checktype(L, 5, LUA_TTABLE);
+  lua_settop(L, 5);
   index_prepare(L, 1);                     /* terms may be misspelt */
+  c.patient = lua_istable(L, 4) ? 4 : 0;
   ifn_getuservalue(L, 1);
-  lua_getfield(L, 4, "concerns");
+  lua_getfield(L, 6, "concerns");
   c.concerns = lua_gettop(L);
-  lua_getfield(L, 4, "ids");
+  lua_getfield(L, 6, "ids");
   c.ids = lua_gettop(L);
-  lua_getfield(L, 4, "names");
+  lua_getfield(L, 6, "names");
   c.names = lua_gettop(L);
   luaL_argcheck(L, lua_istable(L, c.concerns) && lua_istable(L, c.ids) &&
                 lua_istable(L, c.names), 1, "index without entry tables");
-  lua_newtable(L);
+  flat_templates(L);
+  c.flat = lua_gettop(L);
+  luaL_checkstack(L, KEY_COUNT + 40, "screening");
+  c.keys = lua_gettop(L) + 1;
+  for (i = 0; i < KEY_COUNT; i++) lua_pushstring(L, key_names[i]);
+  lua_createtable(L, SCREEN_TYPICAL_FINDINGS, 0);  /* sorted into a new one */
   c.findings = lua_gettop(L);
   lua_newtable(L);
   c.unrec = lua_gettop(L);
   lua_newtable(L);
   c.recog = lua_gettop(L);
   c.nfindings = c.nunrec = c.nrecog = 0;
+  c.ranks = 3;
+  c.ranked = 1;
+  c.implying = lua_istable(L, 5) ? 5 : 0;
+  c.in_medications = 0;
+  c.marked = 1;
   n = (int)ifn_rawlen(L, 2);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);
@@ -410,5 +629,9 @@ int screen_index(lua_State *L) {
   lua_pushvalue(L, c.findings);
   lua_pushvalue(L, c.unrec);
   lua_pushvalue(L, c.recog);
+  if (lua_istable(L, 5)) {
+    implying_hits(L, &c, 5);
+    return 4;
+  }
   return 3;
 }

@@ -6,8 +6,9 @@
 
 #include "lua.h"
 
-/* index:screen(fields, ranks) -> findings, unrecognized, recognized: the
-** method the index class (index.c) registers */
+/* index:screen(fields, ranks[, patient[, implying]]) -> findings,
+** unrecognized, recognized[, hits]: the method the index class (index.c)
+** registers */
 int screen_index(lua_State *L);
 
 #endif

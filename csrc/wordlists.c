@@ -2,14 +2,17 @@
 ** wordlists.c: look-ups on the word lists and the dictionary that
 ** wordlists.lua generates from data/match/ (see wordlists.h).
 */
-#include <string.h>
 
 #include "wordlists.h"
 
-/* compares the N bytes at W with the string S, as strcmp would */
+/* compares the N bytes at W with the string S, as strcmp would; inline,
+** as most comparisons end at the first byte */
 static int cmp_word(const char *w, size_t n, const char *s) {
-  int c = strncmp(w, s, n);
-  if (c != 0) return c;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char a = (unsigned char)w[i], b = (unsigned char)s[i];
+    if (a != b) return a < b ? -1 : 1;
+  }
   return s[n] == '\0' ? 0 : -1;
 }
 

@@ -177,8 +177,11 @@ function methods:explain(id)
   return table.concat(out, "\n")
 end
 
-local function new_result(s, kind)
-  return { type = kind, findings = {}, unrecognized = {}, recognized = {},
+-- the result table; FINDINGS, UNRECOGNIZED and RECOGNIZED default to new
+-- lists (the constructor's keys stay the same either way)
+local function new_result(s, kind, findings, unrecognized, recognized)
+  return { type = kind, findings = findings or {}, unrecognized = unrecognized or {},
+    recognized = recognized or {},
     counts = { critical = 0, high = 0, moderate = 0, low = 0, info = 0, recognized = 0 },
     kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE }
 end
@@ -212,32 +215,47 @@ local function implied_finding(t, condition, drug, input)
   return f
 end
 
+-- whether the record named entry ID: a finding it raised or a term
+-- recognised (a scan: few medicines imply anything, and it saves a set)
+local function names(findings, recognized, id)
+  for i = 1, #findings do if findings[i].matched == id then return true end end
+  for i = 1, #recognized do if recognized[i].id == id then return true end end
+  return false
+end
+
 -- Conditions implied by the medicines a patient takes (a drug's
 -- `implies`): each condition once, in medication order, and only when the
--- record does not already name it.
-local function add_implied(s, result, medications)
-  local by_input
-  local function note(id, field, input)
-    if field == "medications" and s.implying[id] then
-      by_input = by_input or {}
-      by_input[input] = by_input[input] or {}
-      table.insert(by_input[input], id)
+-- record does not already name it.  HITS are the medicines that name a
+-- drug that implies one ({ input, id, ... }: the C loop picks them from the
+-- sorted findings, then the recognised terms), or nil.
+local function add_implied(s, result, medications, hits)
+  if not hits then return end               -- most patients: nothing implies
+  local findings, recognized = result.findings, result.recognized
+  local unnamed = false                     -- else nothing can be added
+  for i = 2, #hits, 2 do
+    for _, c in ipairs(s.entries[hits[i]].implies) do
+      unnamed = unnamed or not names(findings, recognized, c)
     end
   end
-  for _, f in ipairs(result.findings) do note(f.matched, f.field, f.input) end
-  for _, x in ipairs(result.recognized) do note(x.id, x.field, x.input) end
-  if not by_input then return end           -- most patients: nothing implies
-  local named = {}
-  for _, f in ipairs(result.findings) do named[f.matched] = true end
-  for _, x in ipairs(result.recognized) do named[x.id] = true end
-  local added, evidence = false, {}
+  if not unnamed then return end
+  local by_input = {}
+  for i = 1, #hits, 2 do
+    local input = hits[i]
+    local ids = by_input[input]
+    if not ids then ids = {} by_input[input] = ids end
+    ids[#ids + 1] = hits[i + 1]
+  end
+  local implied, added, evidence = nil, false, nil     -- made when needed
   for _, input in ipairs(medications or {}) do
-    for _, drug in ipairs(by_input[input] or {}) do
+    local drugs = by_input[input]
+    for j = 1, drugs and #drugs or 0 do
+      local drug = drugs[j]
       for _, c in ipairs(s.entries[drug].implies) do
-        if not named[c] then
-          named[c], evidence[drug .. "\0" .. input] = true, true
+        if not (implied and implied[c]) and not names(findings, recognized, c) then
+          implied, evidence = implied or {}, evidence or {}
+          implied[c], evidence[drug .. "\0" .. input] = true, true
           for _, t in ipairs(s.concerns[s.number[c]]) do
-            result.findings[#result.findings + 1] = implied_finding(t, c, s.entries[drug], input)
+            findings[#findings + 1] = implied_finding(t, c, s.entries[drug], input)
             added = true
           end
         end
@@ -256,14 +274,14 @@ local function add_implied(s, result, medications)
   result.recognized = kept
 end
 
-local function run(s, result, fields, medications)
-  result.findings, result.unrecognized, result.recognized =
-    s.index:screen(fields, schema.RANK)
-  add_implied(s, result, medications)
+-- completes RESULT: implied conditions (add_implied), counts and status
+local function finish(s, result, medications, hits)
+  add_implied(s, result, medications, hits)
+  local counts = result.counts
   for _, f in ipairs(result.findings) do
-    result.counts[f.severity] = result.counts[f.severity] + 1
+    counts[f.severity] = counts[f.severity] + 1
   end
-  result.counts.recognized = #result.recognized
+  counts.recognized = #result.recognized
   result.status = (#result.findings == 0 and #result.unrecognized == 0)
     and "clear" or "review"
   return result
@@ -273,6 +291,29 @@ local function field_spec(name, items)
   local medication = name == "medications" or name == "supplements"
   return { name = name, kinds = FIELD_MASK[name], items = items,
     mode = medication and "medication" or "plain", split = medication }
+end
+
+-- the specs of the list fields, items read from the patient by the C loop
+local LIST_SPECS = {}
+for i, name in ipairs(patient.LISTS) do LIST_SPECS[i] = field_spec(name) end
+
+-- the specs kb:screen passes for patient P: the list fields, then a flag
+-- spec per flag P sets that raises entries of this knowledge base
+local function screen_specs(s, p)
+  local fields
+  for _, flag in ipairs(patient.FLAGS) do
+    local entries = s.flags[flag]
+    if rawget(p, flag) == true and entries then
+      if not fields then
+        fields = {}
+        for i, spec in ipairs(LIST_SPECS) do fields[i] = spec end
+      end
+      local inputs = {}
+      for i = 1, #entries do inputs[i] = flag .. ": true" end
+      fields[#fields + 1] = { name = flag, entries = entries, inputs = inputs }
+    end
+  end
+  return fields or LIST_SPECS
 end
 
 --- Screens a patient for contraindications, interactions and reported
@@ -292,25 +333,22 @@ end
 function methods:screen(p)
   local s = self_state(self, "screen")
   util.checktype(p, "table", 1, "screen")
-  local clean, err, field = patient.check(p)
-  if not clean then return nil, err, field end
-  local fields = {}
-  for _, name in ipairs(patient.LISTS) do
-    if clean[name] then fields[#fields + 1] = field_spec(name, clean[name]) end
+  local clean = p                          -- most records: checked in C, as they are
+  if not patient.plain(p) then
+    local err, field
+    clean, err, field = patient.check(p)
+    if not clean then return nil, err, field end
   end
-  for _, flag in ipairs(patient.FLAGS) do
-    local entries = s.flags[flag]
-    if clean[flag] == true and entries then
-      local inputs = {}
-      for i = 1, #entries do inputs[i] = flag .. ": true" end
-      fields[#fields + 1] = { name = flag, entries = entries, inputs = inputs }
-    end
-  end
-  local result = new_result(s, "screening")
-  result.patient = { id = clean.id, sex = clean.sex, age = clean.age,
-    pregnant = clean.pregnant, breastfeeding = clean.breastfeeding }
+  -- the findings, unrecognised and recognised terms, and the medicines
+  -- that may imply a condition; list specs read their items from CLEAN
+  local findings, unrecognized, recognized, hits =
+    s.index:screen(screen_specs(s, clean), schema.RANK, clean, s.implying)
+  local result = new_result(s, "screening", findings, unrecognized, recognized)
+  result.patient = { id = rawget(clean, "id"), sex = rawget(clean, "sex"),
+    age = rawget(clean, "age"), pregnant = rawget(clean, "pregnant"),
+    breastfeeding = rawget(clean, "breastfeeding") }
   made_by[result] = self
-  return run(s, result, fields, clean.medications)
+  return finish(s, result, rawget(clean, "medications"), hits)
 end
 
 --- Checks symptoms reported during therapy: a listed side effect is a
@@ -327,9 +365,10 @@ function methods:check_symptoms(list)
   util.checktype(list, "table", 1, "check_symptoms")
   local ok, err = patient.check_list("symptoms", list)
   if not ok then return nil, err end
-  local result = new_result(s, "symptoms")
+  local result = new_result(s, "symptoms",
+    s.index:screen({ field_spec("symptoms", list) }, schema.RANK))
   made_by[result] = self
-  return run(s, result, { field_spec("symptoms", list) })
+  return finish(s, result)
 end
 
 -- ------------------------------------------------------------------------

@@ -123,6 +123,13 @@ local function field_error(k, v)
   end
 end
 
+--- Whether `patient.check` would accept P as it is, with nothing to drop:
+-- a one-pass check in C (csrc/patient.c) for the common record.  False
+-- means "run patient.check", which makes the clean copy or the message.
+function patient.plain(p)
+  return core.patient_plain(p, patient.FIELDS, patient.MAX_ITEMS, patient.MAX_TERM)
+end
+
 --- Checks a patient table.  Returns a clean plain copy (nulls from YAML
 -- dropped), or nil, message, field (the field at fault, for positions).
 function patient.check(p)
