@@ -217,7 +217,7 @@ describe("a large overlay", function()
     return table.concat(out)
   end
 
-  it("loads with no message text made and each entry's keys sorted once", function()
+  it("loads with no message text made and no keys sorted", function()
     local calls = { where = 0, did_you_mean = 0, sorted_keys = 0 }
     local saved = {}
     for name in pairs(calls) do
@@ -229,15 +229,14 @@ describe("a large overlay", function()
     end
     local base = #interferon.default():list()
     assert(interferon.load())                  -- the bundled files alone
-    local bundled = calls.sorted_keys
-    calls.sorted_keys = 0
+    assert.equal(0, calls.sorted_keys)
     local ok, kb = pcall(load, big(2000))
     for name in pairs(calls) do util[name] = saved[name] end
     assert.is_true(ok, kb)
     assert.truthy(kb, "the overlay did not load")
     assert.equal(base + 2000, #kb:list())
-    -- once for the overlay's top level and once for each of its entries
-    assert.same({ where = 0, did_you_mean = 0, sorted_keys = bundled + 1 + 2000 }, calls)
+    -- keys are put in file order only to find the first of several problems
+    assert.same({ where = 0, did_you_mean = 0, sorted_keys = 0 }, calls)
     local e, how = kb:lookup(kb:get("drug.site_2000").synonyms[5])
     assert.same({ "drug.site_2000", "synonym" }, { e.id, how })
   end)

@@ -3,6 +3,7 @@
 -- classes, and build the term index (C).  Every problem is returned as
 -- nil, "FILE:LINE:COL: message".
 local core = require("interferon.core")
+local policy = require("interferon.policy")
 local schema = require("interferon.schema")
 local util = require("interferon.util")
 
@@ -17,10 +18,45 @@ Build.__index = Build
 
 local fail = util.fail
 
--- "FILE:LINE:COL: " of KEY in table T (or of T itself)
+-- Positions are wanted only for messages, so a file is decoded without
+-- them; the first message about it decodes it again with them (the same
+-- text gives the same tree) and pairs each table of the first tree with
+-- the positions of its twin.  A check that fails is then run again in
+-- file order, so that the first problem in the file is the one reported.
+local function pair(map, a, b, pos)
+  if map[a] ~= nil then return end
+  map[a] = pos[b] or false
+  for k, v in next, a do
+    local w = b[k]
+    if type(v) == "table" and type(w) == "table" then pair(map, v, w, pos) end
+  end
+end
+
+-- table -> its positions ({ [0] = itself, [key or index] = ... }) in
+-- file number F, made on first use
+function Build:positions(f)
+  local map = self.posmaps[f]
+  if map then return map end
+  local docs, pos = core.decode(self.texts[f], self.names[f],
+    { positions = true, max_documents = 1 })
+  map = {}
+  if docs and type(self.docs[f]) == "table" and type(docs[1]) == "table" then
+    pair(map, self.docs[f], docs[1], pos)
+  end
+  self.posmaps[f] = map
+  return map
+end
+
+-- "FILE:LINE:COL: " of KEY in table T (or of T itself) of the current file
 function Build:where(t, key)
-  local p = self.pos[t]
+  local p = self:positions(self.fileno)[t]
   return util.where(self.file, p and (key ~= nil and p[key] or p[0]))
+end
+
+-- the keys of T in file order, for a check run again to find the first
+-- problem
+function Build:keys_in_order(t)
+  return util.sorted_keys(t, self:positions(self.fileno)[t])
 end
 
 function Build:check_top(doc)
@@ -30,10 +66,14 @@ function Build:check_top(doc)
   if type(doc) ~= "table" or doc[1] ~= nil then
     fail(self:where(doc) .. "a knowledge-base file must be a mapping")
   end
-  for _, k in ipairs(util.sorted_keys(doc, self.pos[doc])) do  -- file order
-    if not TOP_KEYS[k] then
-      fail(self:where(doc, k) .. ("unknown key '%s'%s"):format(tostring(k),
-        util.did_you_mean(k, TOP_KEYS)))
+  for key in next, doc do
+    if not TOP_KEYS[key] then
+      for _, k in ipairs(self:keys_in_order(doc)) do  -- file order
+        if not TOP_KEYS[k] then
+          fail(self:where(doc, k) .. ("unknown key '%s'%s"):format(tostring(k),
+            util.did_you_mean(k, TOP_KEYS)))
+        end
+      end
     end
   end
   if doc.format ~= schema.FORMAT then
@@ -46,6 +86,12 @@ function Build:check_top(doc)
   if type(doc.entries) ~= "table" or (next(doc.entries) ~= nil and doc.entries[1] == nil) then
     fail(self:where(doc, "entries") .. "'entries' must be a list of entries")
   end
+end
+
+-- whether V is a good value for KEY (check_value says why not)
+local function value_ok(key, v)
+  return v ~= core.null and schema.KEYS[key](v) == true
+    and (key ~= "sources" or #v > 0)
 end
 
 -- checks the value of KEY in entry E against the schema
@@ -64,17 +110,21 @@ function Build:check_value(e, key)
 end
 
 -- Every name and list item is noted once, in load order: SEQ numbers it,
--- and its file and position are kept as numbers, so that no message text
--- is made unless a message is given (an 8,000-entry overlay has ~100,000).
-function Build:note(p)
+-- and its file, table and key are kept, so that no position is looked up
+-- and no message text made unless a message is given (an 8,000-entry
+-- overlay has ~100,000).  KEY 0 stands for the table itself.
+function Build:note(t, key)
   local n = self.nitems + 1
-  self.nitems, self.item_file[n], self.item_pos[n] = n, self.fileno, p or false
+  self.nitems, self.item_file[n], self.item_table[n], self.item_key[n] =
+    n, self.fileno, t, key
   return n
 end
 
 -- "FILE:LINE:COL: " of the item numbered SEQ
 function Build:at(seq)
-  return util.where(self.names[self.item_file[seq]], self.item_pos[seq] or nil)
+  local f = self.item_file[seq]
+  local p = self:positions(f)[self.item_table[seq]]
+  return util.where(self.names[f], p and p[self.item_key[seq]] or nil)
 end
 
 -- records where entry E (defining or extending ID) and each of its list
@@ -82,17 +132,17 @@ end
 function Build:note_origin(id, e)
   local o = self.origin[id]
   if not o then
-    local p = self.pos[e]
-    o = { entry = self:note(p and p[0]), items = {} }
-    if e.name ~= nil then o.name = self:note(p and p.name) end
+    o = { entry = self:note(e, 0), items = {} }
+    if e.name ~= nil then o.name = self:note(e, "name") end
     self.origin[id] = o
   end
-  for key in pairs(schema.LIST_KEYS) do
-    if type(e[key]) == "table" then
+  for key in next, schema.LIST_KEYS do
+    local list = e[key]
+    if type(list) == "table" then
       local items = o.items[key] or {}
       o.items[key] = items
-      local p = self.pos[e[key]]
-      for i = 1, #e[key] do items[#items + 1] = self:note(p and p[i]) end
+      local n = #items
+      for i = 1, #list do items[n + i] = self:note(list, i) end
     end
   end
 end
@@ -116,12 +166,17 @@ function Build:add_entry(e)
       .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
       :format(id, self:at(self.origin[id].entry):sub(1, -3), id))
   end
-  for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
-    if not schema.ALLOWED[kind][k] then
-      fail(self:where(e, k) .. ("unknown key '%s' for a %s%s"):format(tostring(k), kind,
-        util.did_you_mean(k, schema.ALLOWED[kind])))
+  local allowed = schema.ALLOWED[kind]
+  for key, v in next, e do
+    if not allowed[key] or not value_ok(key, v) then
+      for _, k in ipairs(self:keys_in_order(e)) do  -- file order
+        if not allowed[k] then
+          fail(self:where(e, k) .. ("unknown key '%s' for a %s%s"):format(tostring(k),
+            kind, util.did_you_mean(k, allowed)))
+        end
+        self:check_value(e, k)
+      end
     end
-    self:check_value(e, k)
   end
   for _, k in ipairs({ "name", "sources" }) do
     if e[k] == nil then fail(self:where(e) .. ("entry '%s' has no '%s'"):format(id, k)) end
@@ -141,18 +196,27 @@ function Build:add_entry(e)
   self.entries[id] = copy
   self.order[#self.order + 1] = id
   self:note_origin(id, e)
-  require("interferon.policy").check(e, function(key) return self:where(e, key) end)
+  if e.basis ~= nil then
+    policy.check(e, function(key) return self:where(e, key) end)
+  end
 end
 
 -- On a critical entry an overlay may add to the text, never replace it:
 -- a new summary, action or note must begin with the current one.
 function Build:check_append_only(e, target, id)
   if target.severity ~= "critical" then return end
-  for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
+  local function replaces(k)
     local old = target[k]
-    if schema.TEXT_KEYS[k] and type(old) == "string" and e[k]:sub(1, #old) ~= old then
-      fail(self:where(e, k) .. ("'%s' of '%s' is critical text: 'extends' may add to it, "
-        .. "not replace it (begin with the current text)"):format(k, id))
+    return schema.TEXT_KEYS[k] and type(old) == "string" and e[k]:sub(1, #old) ~= old
+  end
+  for key in next, e do
+    if replaces(key) then
+      for _, k in ipairs(self:keys_in_order(e)) do  -- file order
+        if replaces(k) then
+          fail(self:where(e, k) .. ("'%s' of '%s' is critical text: 'extends' may add "
+            .. "to it, not replace it (begin with the current text)"):format(k, id))
+        end
+      end
     end
   end
 end
@@ -165,14 +229,23 @@ function Build:extend_entry(e)
     fail(self:where(e, "extends") .. ("'extends: %s' names no entry loaded before it%s")
       :format(id, util.did_you_mean(id, self.order)))
   end
-  for _, k in ipairs(util.sorted_keys(e, self.pos[e])) do  -- file order
-    if k ~= "extends" then
-      if not schema.EXTENDABLE[k] or not schema.ALLOWED[target.kind][k] then
-        fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s%s"):format(
-          tostring(k),
-          target.kind, schema.KEYS[k] and "" or util.did_you_mean(k, schema.EXTENDABLE)))
+  local allowed = schema.ALLOWED[target.kind]
+  local function bad(k, v)
+    return k ~= "extends" and (not schema.EXTENDABLE[k] or not allowed[k]
+      or not value_ok(k, v))
+  end
+  for key, v in next, e do
+    if bad(key, v) then
+      for _, k in ipairs(self:keys_in_order(e)) do  -- file order
+        if k ~= "extends" then
+          if not schema.EXTENDABLE[k] or not allowed[k] then
+            fail(self:where(e, k) .. ("'%s' cannot be changed by 'extends' on a %s%s")
+              :format(tostring(k), target.kind,
+              schema.KEYS[k] and "" or util.did_you_mean(k, schema.EXTENDABLE)))
+          end
+          self:check_value(e, k)
+        end
       end
-      self:check_value(e, k)
     end
   end
   if e.severity and target.severity and
@@ -193,22 +266,23 @@ function Build:extend_entry(e)
   self:note_origin(id, e)
 end
 
+local DECODE_OPTS = { max_documents = 1 }
+
 function Build:add_file(name, text, bundled)
   self.file = name
   self.names[#self.names + 1] = name
   self.fileno = #self.names
   -- who wrote it, for near misses: the bundled files are one author
   self.author[self.fileno] = bundled and self.author[self.fileno - 1] == 1 and 1 or self.fileno
-  local docs, pos = core.decode(text, name, { positions = true, max_documents = 1 })
-  if not docs then fail(pos) end
-  self.pos = pos
+  local docs, err = core.decode(text, name, DECODE_OPTS)
+  if not docs then fail(err) end
   local doc = docs[1]
+  self.texts[self.fileno], self.docs[self.fileno] = text, doc
   self:check_top(doc)
   if doc.version then self.versions[#self.versions + 1] = doc.version end
   for i, e in ipairs(doc.entries) do
     if type(e) ~= "table" or e[1] ~= nil then
-      fail(util.where(name, pos[doc.entries] and pos[doc.entries][i]) ..
-        "an entry must be a mapping")
+      fail(self:where(doc.entries, i) .. "an entry must be a mapping")
     end
     if e.extends ~= nil then
       if e.id ~= nil then
@@ -505,7 +579,8 @@ end
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
-    names = {}, author = {}, nitems = 0, item_file = {}, item_pos = {} }, Build)
+    names = {}, author = {}, nitems = 0, item_file = {}, item_table = {}, item_key = {},
+    texts = {}, docs = {}, posmaps = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
     for _, f in ipairs(files) do
