@@ -434,11 +434,18 @@ function Build:check_near(terms)
       list[#list + 1] = t
     end
   end
+  -- the authors with terms, in load order: the first one's terms meet no
+  -- earlier author, the last one's no later author (the bundled files
+  -- alone are one author: nothing to compare)
+  local authors = {}
+  for f = 1, last do
+    if by_file[f][1] then authors[#authors + 1] = f end
+  end
   local buckets = {}      -- key -> the first term in it, or a list of them
   local keys, h = {}, { [0] = 0 }
-  for f = 1, last do
-    for _, t in ipairs(by_file[f]) do
-      local keep = f < last         -- the last file's terms meet no later file
+  for a, f in ipairs(authors) do
+    local look, keep = a > 1, a < #authors
+    for _, t in ipairs((look or keep) and by_file[f] or {}) do
       for k = 1, neighbourhood(t.text, keys, h) do
         local key = keys[k]
         local b = buckets[key]
@@ -446,11 +453,13 @@ function Build:check_near(terms)
           if keep then buckets[key] = t end
         elseif b.text then            -- one term
           if b ~= t then
-            self:near(t, b)
+            if look then self:near(t, b) end
             if keep then buckets[key] = { b, t } end
           end
         else
-          for i = 1, #b do self:near(t, b[i]) end
+          if look then
+            for i = 1, #b do self:near(t, b[i]) end
+          end
           if keep and b[#b] ~= t then b[#b + 1] = t end
         end
       end
