@@ -120,6 +120,17 @@ function Build:note(t, key)
   return n
 end
 
+-- notes the items of LIST (note, for many) and appends their numbers to SEQS
+function Build:note_list(list, seqs)
+  local n, at, f = self.nitems, #seqs, self.fileno
+  local files, tables, keys = self.item_file, self.item_table, self.item_key
+  for i = 1, #list do
+    n = n + 1
+    seqs[at + i], files[n], tables[n], keys[n] = n, f, list, i
+  end
+  self.nitems = n
+end
+
 -- "FILE:LINE:COL: " of the item numbered SEQ
 function Build:at(seq)
   local f = self.item_file[seq]
@@ -141,11 +152,12 @@ function Build:note_origin(id, e)
     if type(list) == "table" then
       local items = o.items[key] or {}
       o.items[key] = items
-      local n = #items
-      for i = 1, #list do items[n + i] = self:note(list, i) end
+      self:note_list(list, items)
     end
   end
 end
+
+local EVERY_ENTRY_NEEDS, EMPTY = { "name", "sources" }, {}
 
 function Build:add_entry(e)
   local id, kind = e.id, e.kind
@@ -178,22 +190,13 @@ function Build:add_entry(e)
       end
     end
   end
-  for _, k in ipairs({ "name", "sources" }) do
+  for _, k in ipairs(EVERY_ENTRY_NEEDS) do
     if e[k] == nil then fail(self:where(e) .. ("entry '%s' has no '%s'"):format(id, k)) end
   end
-  for _, k in ipairs(schema.REQUIRED[kind] or {}) do
+  for _, k in ipairs(schema.REQUIRED[kind] or EMPTY) do
     if e[k] == nil then fail(self:where(e) .. ("a %s needs '%s'"):format(kind, k)) end
   end
-  local copy = {}
-  for k, v in pairs(e) do
-    if type(v) == "table" then
-      copy[k] = {}
-      for i = 1, #v do copy[k][i] = v[i] end
-    else
-      copy[k] = v
-    end
-  end
-  self.entries[id] = copy
+  self.entries[id] = e            -- copied when first extended
   self.order[#self.order + 1] = id
   self:note_origin(id, e)
   if e.basis ~= nil then
@@ -228,6 +231,21 @@ function Build:extend_entry(e)
   if not target then
     fail(self:where(e, "extends") .. ("'extends: %s' names no entry loaded before it%s")
       :format(id, util.did_you_mean(id, self.order)))
+  end
+  if not self.copied[id] then
+    -- the decoded entry stays as it was read (its positions are found by
+    -- decoding its file again): the entry that changes is a copy
+    local copy = {}
+    for k, v in next, target do
+      if type(v) == "table" then
+        copy[k] = {}
+        for i = 1, #v do copy[k][i] = v[i] end
+      else
+        copy[k] = v
+      end
+    end
+    target = copy
+    self.entries[id], self.copied[id] = copy, true
   end
   local allowed = schema.ALLOWED[target.kind]
   local function bad(k, v)
@@ -589,7 +607,7 @@ end
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
     names = {}, author = {}, nitems = 0, item_file = {}, item_table = {}, item_key = {},
-    texts = {}, docs = {}, posmaps = {} }, Build)
+    texts = {}, docs = {}, posmaps = {}, copied = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
     for _, f in ipairs(files) do

@@ -28,17 +28,21 @@ do  -- by doubling, not 2 ^ n, so that the bits are integers on 5.3 and 5.4
   end
 end
 
+-- whether S is a string with a byte that is not a space (one above
+-- space is not one: the test that is enough for almost every string)
+local function nonblank(s)
+  return type(s) == "string" and ((s:byte(1) or 0) > 32 or s:find("%S") ~= nil)
+end
+
 -- value checkers: each returns true, or false and what was expected
 local function string_value(v)
-  return type(v) == "string" and v:find("%S") ~= nil, "a non-empty string"
+  return nonblank(v), "a non-empty string"
 end
 local function boolean_value(v) return type(v) == "boolean", "true or false" end
 local function string_list(v)
   if type(v) ~= "table" then return false, "a list of strings" end
-  for _, item in ipairs(v) do
-    if type(item) ~= "string" or not item:find("%S") then
-      return false, "a list of non-empty strings"
-    end
+  for i = 1, #v do
+    if not nonblank(v[i]) then return false, "a list of non-empty strings" end
   end
   return true
 end
