@@ -343,44 +343,51 @@ function Build:resolve()
   end
 end
 
--- the modes a term's mode stands for: a medicine's term that normalises
--- the same both ways is kept once, as "both"
-local MODES = { plain = { "plain" }, medication = { "medication" },
-  both = { "plain", "medication" } }
-
 -- Every term (name or synonym, normalised as the matcher sees it, plain
 -- and for medicines also as a medication) may resolve to one entry only.
--- Returns the terms, { text, mode, id, seq, original }, for check_near.
+-- Returns the terms, { text, mode, id, seq, original }, for check_near
+-- (a medicine's term that normalises the same both ways is kept once, with
+-- mode "both"), or nil when one author wrote every file: check_near then
+-- has nothing to compare.
 function Build:check_terms()
-  local seen, list = {}, {}
-  local function claim(text, mode, id, seq, original, at)
-    if not text then return end
-    for _, m in ipairs(MODES[mode]) do
-      local key = m .. ":" .. text
-      local other = seen[key]
-      if other and other ~= id then
-        fail(self:at(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
-      end
-      seen[key] = id
+  local by_plain, by_medication = {}, {}    -- normalised term -> id
+  local list = self.author[#self.names] ~= self.author[1] and {} or nil
+  local function claim(seen, text, id, at, original)
+    local other = seen[text]
+    if other and other ~= id then
+      fail(self:at(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
     end
-    list[#list + 1] = { text = text, mode = mode, id = id, seq = seq, original = original }
+    seen[text] = id
   end
+  local normalize = core.normalize
   for _, id in ipairs(self.order) do
     local e, o = self.entries[id], self.origin[id]
-    local terms, seqs = { e.name }, { o.name }
-    for i, s in ipairs(e.synonyms or {}) do
-      terms[#terms + 1], seqs[#seqs + 1] = s, o.items.synonyms[i]
-    end
-    for i, t in ipairs(terms) do
-      local at = i == 1 and o.entry or seqs[i]      -- a name is placed at its entry
-      local plain = core.normalize(t)
+    local medicine, synonyms = schema.MEDICATION_KINDS[e.kind], e.synonyms
+    for i = 0, synonyms and #synonyms or 0 do
+      local t, seq, at = e.name, o.name, o.entry   -- a name is placed at its entry
+      if i > 0 then
+        t, seq = synonyms[i], o.items.synonyms[i]
+        at = seq
+      end
+      local plain = normalize(t)
       if not plain then
         fail(self:at(at) .. ("'%s...' of '%s' is longer than %d bytes once normalised")
           :format(t:sub(1, 20), id, MAX_TERM))
       end
-      local med = schema.MEDICATION_KINDS[e.kind] and core.normalize(t, "medication")
-      claim(plain, med == plain and "both" or "plain", id, seqs[i], t, at)
-      if med and med ~= plain then claim(med, "medication", id, seqs[i], t, at) end
+      local med = medicine and normalize(t, "medication")
+      claim(by_plain, plain, id, at, t)
+      if med == plain then claim(by_medication, plain, id, at, t) end
+      if list then
+        list[#list + 1] = { text = plain, mode = med == plain and "both" or "plain",
+          id = id, seq = seq, original = t }
+      end
+      if med and med ~= plain then
+        claim(by_medication, med, id, at, t)
+        if list then
+          list[#list + 1] = { text = med, mode = "medication", id = id, seq = seq,
+            original = t }
+        end
+      end
     end
   end
   return list
@@ -443,6 +450,7 @@ function Build:near(t, u)
 end
 
 function Build:check_near(terms)
+  if not terms then return end
   local last, by_file = #self.names, {}  -- file by file: near misses are between files
   for f = 1, last do by_file[f] = {} end
   for _, t in ipairs(terms) do
@@ -488,6 +496,9 @@ end
 -- the upper-case letters and digits of a code, as index.c's code_key
 -- reads it, or nil when it is not shaped like an ICD-10-CM or ATC code
 local function code_key(s)
+  if #s >= 3 and #s <= 9 and s:find("^[A-Z][0-9][A-Z0-9]*$") then
+    return s                      -- the usual shape, already a key
+  end
   s = s:match("^[ \t]*(.-)[ \t]*$")
   if #s < 3 or #s > 9 or s:find("[^A-Za-z0-9.]") then return nil end
   local dot = s:find(".", 1, true)
@@ -529,12 +540,17 @@ function Build:check_codes()
   local items = {}
   for _, id in ipairs(self.order) do
     local e, o = self.entries[id], self.origin[id]
-    for i, c in ipairs(e.codes or {}) do
+    for i, c in ipairs(e.codes or EMPTY) do
       local key = code_key(c)
       if key then items[#items + 1] = { id = id, code = c, key = key, seq = o.items.codes[i] } end
     end
   end
-  table.sort(items, function(a, b) return a.seq < b.seq end)   -- load order
+  for i = 2, #items do            -- load order (out of it only after an 'extends')
+    if items[i].seq < items[i - 1].seq then
+      table.sort(items, function(a, b) return a.seq < b.seq end)
+      break
+    end
+  end
   local held = {}
   for _, it in ipairs(items) do
     local other = held[it.key]
@@ -544,8 +560,8 @@ function Build:check_codes()
     end
     for n = #it.key - 1, CODE_MIN_PREFIX, -1 do
       other = held[it.key:sub(1, n)]
-      if other and other.id ~= it.id and not self:may_refine(it.id, other.id) and
-          not self:same_author(it.seq, other.seq) then
+      if other and other.id ~= it.id and not self:same_author(it.seq, other.seq) and
+          not self:may_refine(it.id, other.id) then
         fail(self:at(it.seq) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
           .. "and would take its patients"):format(it.code, it.id, other.code, other.id,
           self:at(other.seq):sub(1, -3)))
