@@ -16,6 +16,7 @@
 #include "json.h"
 #include "normalize.h"
 #include "reader.h"
+#include "shape.h"
 
 #if defined(__GNUC__)
 #define IFN_EXPORT __attribute__((visibility("default")))
@@ -51,6 +52,7 @@ int luaopen_interferon_core(lua_State *L) {
   escape_open(L);
   fileio_open(L);
   json_open(L);
+  shape_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

@@ -179,7 +179,7 @@ function Build:add_entry(e)
       :format(id, self:at(self.origin[id].entry):sub(1, -3), id))
   end
   local allowed = schema.ALLOWED[kind]
-  for key, v in next, e do
+  for key, v in next, core.check_shape(e, allowed, schema.SHAPES) and EMPTY or e do
     if not allowed[key] or not value_ok(key, v) then
       for _, k in ipairs(self:keys_in_order(e)) do  -- file order
         if not allowed[k] then

@@ -46,11 +46,16 @@ local function string_list(v)
   end
   return true
 end
+-- the shape core.check_shape knows each checker by (shape.c): a number,
+-- or for one_of the set of values allowed
+local SHAPE_OF = {}
 local function one_of(...)
   local allowed, list = {}, { ... }
   for _, v in ipairs(list) do allowed[v] = true end
   local expected = "one of '" .. table.concat(list, "', '") .. "'"
-  return function(v) return allowed[v] == true, expected end
+  local check = function(v) return allowed[v] == true, expected end
+  SHAPE_OF[check] = allowed
+  return check
 end
 local function year_value(v)
   return type(v) == "string" or (type(v) == "number" and v % 1 == 0),
@@ -74,6 +79,14 @@ schema.KEYS = {
   publisher = string_value, url = string_value, retrieved = string_value,
   year = year_value,
 }
+
+--- The same as shapes for core.check_shape, which accepts only what
+-- these checkers accept (and 'sources' only when not empty).
+SHAPE_OF[string_value], SHAPE_OF[string_list] = 1, 2
+SHAPE_OF[boolean_value], SHAPE_OF[year_value] = 4, 5
+schema.SHAPES = {}
+for key, check in pairs(schema.KEYS) do schema.SHAPES[key] = SHAPE_OF[check] end
+schema.SHAPES.sources = 3
 
 local COMMON = { "id", "kind", "name", "sources", "summary", "synonyms",
   "evidence", "note" }
