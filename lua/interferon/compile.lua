@@ -552,13 +552,16 @@ function Build:check_codes()
     end
   end
   local held = {}
+  local first = self.author[1]    -- codes of one author may refine each other
   for _, it in ipairs(items) do
     local other = held[it.key]
     if other and other.id ~= it.id then
       fail(self:at(it.seq) .. ("code '%s' of '%s' is already a code of '%s' (%s)")
         :format(it.code, it.id, other.id, self:at(other.seq):sub(1, -3)))
     end
-    for n = #it.key - 1, CODE_MIN_PREFIX, -1 do
+    -- the codes held so far are all the first author's while it is
+    local later = self.author[self.item_file[it.seq]] ~= first
+    for n = later and #it.key - 1 or 0, CODE_MIN_PREFIX, -1 do
       other = held[it.key:sub(1, n)]
       if other and other.id ~= it.id and not self:same_author(it.seq, other.seq) and
           not self:may_refine(it.id, other.id) then
@@ -587,8 +590,8 @@ function Build:finish()
   for i, id in ipairs(ids) do
     local e = self.entries[id]
     names[i] = e.name
-    local terms = { e.name }
-    for _, s in ipairs(e.synonyms or {}) do terms[#terms + 1] = s end
+    local terms, synonyms = { e.name }, e.synonyms
+    for k = 1, synonyms and #synonyms or 0 do terms[k + 1] = synonyms[k] end
     specs[i] = { entry = i, kind = schema.KIND_BIT[e.kind], names = terms,
       codes = e.codes, medication = schema.MEDICATION_KINDS[e.kind],
       present = e.patient_flag ~= nil }
