@@ -109,33 +109,60 @@ function Build:check_value(e, key)
   end
 end
 
--- Every name and list item is noted once, in load order: SEQ numbers it,
--- and its file, table and key are kept, so that no position is looked up
--- and no message text made unless a message is given (an 8,000-entry
--- overlay has ~100,000).  KEY 0 stands for the table itself.
-function Build:note(t, key)
-  local n = self.nitems + 1
-  self.nitems, self.item_file[n], self.item_table[n], self.item_key[n] =
-    n, self.fileno, t, key
-  return n
+-- Every entry, name and list item is numbered once, in load order (its
+-- SEQ), so that no position is looked up and no message text made unless
+-- a message is given (an 8,000-entry overlay has ~100,000 items).  What
+-- is kept is a segment of numbers per table: an entry or name is one
+-- number at KEY of its table (KEY 0: the table itself), the items of a
+-- list are as many numbers as the list has items, from FIRST.
+function Build:segment(first, count, t, key)
+  local k = #self.seg_first + 1
+  self.seg_first[k], self.seg_table[k], self.seg_key[k] = first, t, key
+  self.nitems = first + count - 1
+  return first
 end
 
--- notes the items of LIST (note, for many) and appends their numbers to SEQS
-function Build:note_list(list, seqs)
-  local n, at, f = self.nitems, #seqs, self.fileno
-  local files, tables, keys = self.item_file, self.item_table, self.item_key
-  for i = 1, #list do
-    n = n + 1
-    seqs[at + i], files[n], tables[n], keys[n] = n, f, list, i
+-- numbers the entry or name at KEY of table T
+function Build:note(t, key)
+  return self:segment(self.nitems + 1, 1, t, key)
+end
+
+-- numbers the items of LIST; returns the first one's number
+function Build:note_list(list)
+  return self:segment(self.nitems + 1, #list, list, false)
+end
+
+-- the last K in the increasing list FIRST with FIRST[K] <= N
+local function last_at_or_below(first, n)
+  local lo, hi = 1, #first
+  while lo < hi do
+    local mid = math.floor((lo + hi + 1) / 2)
+    if first[mid] <= n then lo = mid else hi = mid - 1 end
   end
-  self.nitems = n
+  return lo
+end
+
+-- the number of the file the item numbered SEQ comes from
+function Build:file_of(seq)
+  return last_at_or_below(self.file_first, seq)
 end
 
 -- "FILE:LINE:COL: " of the item numbered SEQ
 function Build:at(seq)
-  local f = self.item_file[seq]
-  local p = self:positions(f)[self.item_table[seq]]
-  return util.where(self.names[f], p and p[self.item_key[seq]] or nil)
+  local f, k = self:file_of(seq), last_at_or_below(self.seg_first, seq)
+  local p = self:positions(f)[self.seg_table[k]]
+  local key = self.seg_key[k]
+  if key == false then key = seq - self.seg_first[k] + 1 end
+  return util.where(self.names[f], p and p[key] or nil)
+end
+
+-- the number of item I of the list KEY of the entry whose origin is O:
+-- the list's first number, or (once an overlay has added to it) a
+-- number per item
+local function item_seq(o, key, i)
+  local s = o.items[key]
+  if type(s) == "number" then return s + i - 1 end
+  return s[i]
 end
 
 -- records where entry E (defining or extending ID) and each of its list
@@ -150,9 +177,19 @@ function Build:note_origin(id, e)
   for key in next, schema.LIST_KEYS do
     local list = e[key]
     if type(list) == "table" then
-      local items = o.items[key] or {}
-      o.items[key] = items
-      self:note_list(list, items)
+      local seqs, first = o.items[key], self:note_list(list)
+      if seqs == nil then
+        o.items[key] = first
+      else                          -- an overlay adds to it: a number per item
+        if type(seqs) == "number" then
+          local before = #self.entries[id][key] - #list
+          seqs = {}
+          for i = 1, before do seqs[i] = o.items[key] + i - 1 end
+          o.items[key] = seqs
+        end
+        local n = #seqs
+        for i = 1, #list do seqs[n + i] = first + i - 1 end
+      end
     end
   end
 end
@@ -290,6 +327,7 @@ function Build:add_file(name, text, bundled)
   self.file = name
   self.names[#self.names + 1] = name
   self.fileno = #self.names
+  self.file_first[self.fileno] = self.nitems + 1
   -- who wrote it, for near misses: the bundled files are one author
   self.author[self.fileno] = bundled and self.author[self.fileno - 1] == 1 and 1 or self.fileno
   local docs, err = core.decode(text, name, DECODE_OPTS)
@@ -320,7 +358,7 @@ function Build:resolve()
     for i, src in ipairs(e.sources) do
       local ref = self.entries[src]
       if not ref or ref.kind ~= "reference" then
-        fail(self:at(o.items.sources[i]) .. ("source '%s' of '%s' is not a reference%s")
+        fail(self:at(item_seq(o, "sources", i)) .. ("source '%s' of '%s' is not a reference%s")
           :format(src, id, util.did_you_mean(src, self.order)))
       end
     end
@@ -335,7 +373,7 @@ function Build:resolve()
     for i, c in ipairs(e.class or {}) do
       local target = self.entries[c]
       if not target or not schema.CLASS_KINDS[target.kind] then
-        fail(self:at(o.items.class[i])
+        fail(self:at(item_seq(o, "class", i))
           .. ("class '%s' of '%s' is not a drug_class or advice entry%s")
           :format(c, id, util.did_you_mean(c, self.order)))
       end
@@ -366,7 +404,7 @@ function Build:check_terms()
     for i = 0, synonyms and #synonyms or 0 do
       local t, seq, at = e.name, o.name, o.entry   -- a name is placed at its entry
       if i > 0 then
-        t, seq = synonyms[i], o.items.synonyms[i]
+        t, seq = synonyms[i], item_seq(o, "synonyms", i)
         at = seq
       end
       local plain = normalize(t)
@@ -455,7 +493,7 @@ function Build:check_near(terms)
   for f = 1, last do by_file[f] = {} end
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
-      t.file = self.author[self.item_file[t.seq]]
+      t.file = self.author[self:file_of(t.seq)]
       local list = by_file[t.file]
       list[#list + 1] = t
     end
@@ -533,7 +571,7 @@ end
 -- bundled files (which refine their own codes: insulin glargine's A10AE04
 -- within insulin's A10A)
 function Build:same_author(seq1, seq2)
-  return self.author[self.item_file[seq1]] == self.author[self.item_file[seq2]]
+  return self.author[self:file_of(seq1)] == self.author[self:file_of(seq2)]
 end
 
 function Build:check_codes()
@@ -542,7 +580,9 @@ function Build:check_codes()
     local e, o = self.entries[id], self.origin[id]
     for i, c in ipairs(e.codes or EMPTY) do
       local key = code_key(c)
-      if key then items[#items + 1] = { id = id, code = c, key = key, seq = o.items.codes[i] } end
+      if key then
+        items[#items + 1] = { id = id, code = c, key = key, seq = item_seq(o, "codes", i) }
+      end
     end
   end
   for i = 2, #items do            -- load order (out of it only after an 'extends')
@@ -553,6 +593,7 @@ function Build:check_codes()
   end
   local held = {}
   local first = self.author[1]    -- codes of one author may refine each other
+  local one_author = self.author[#self.names] == first
   for _, it in ipairs(items) do
     local other = held[it.key]
     if other and other.id ~= it.id then
@@ -560,7 +601,7 @@ function Build:check_codes()
         :format(it.code, it.id, other.id, self:at(other.seq):sub(1, -3)))
     end
     -- the codes held so far are all the first author's while it is
-    local later = self.author[self.item_file[it.seq]] ~= first
+    local later = not one_author and self.author[self:file_of(it.seq)] ~= first
     for n = later and #it.key - 1 or 0, CODE_MIN_PREFIX, -1 do
       other = held[it.key:sub(1, n)]
       if other and other.id ~= it.id and not self:same_author(it.seq, other.seq) and
@@ -625,8 +666,8 @@ end
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
-    names = {}, author = {}, nitems = 0, item_file = {}, item_table = {}, item_key = {},
-    texts = {}, docs = {}, posmaps = {}, copied = {} }, Build)
+    names = {}, author = {}, nitems = 0, seg_first = {}, seg_table = {}, seg_key = {},
+    file_first = {}, texts = {}, docs = {}, posmaps = {}, copied = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
     for _, f in ipairs(files) do
