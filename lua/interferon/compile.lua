@@ -47,10 +47,15 @@ function Build:positions(f)
   return map
 end
 
--- "FILE:LINE:COL: " of KEY in table T (or of T itself) of the current file
+-- "FILE:LINE:COL: " of KEY in table T (or of T itself) of file number F
+function Build:where_in(f, t, key)
+  local p = self:positions(f)[t]
+  return util.where(self.names[f], p and (key ~= nil and p[key] or p[0]))
+end
+
+-- the same in the current file
 function Build:where(t, key)
-  local p = self:positions(self.fileno)[t]
-  return util.where(self.file, p and (key ~= nil and p[key] or p[0]))
+  return self:where_in(self.fileno, t, key)
 end
 
 -- the keys of T in file order, for a check run again to find the first
@@ -109,27 +114,16 @@ function Build:check_value(e, key)
   end
 end
 
--- Every entry, name and list item is numbered once, in load order (its
--- SEQ), so that no position is looked up and no message text made unless
--- a message is given (an 8,000-entry overlay has ~100,000 items).  What
--- is kept is a segment of numbers per table: an entry or name is one
--- number at KEY of its table (KEY 0: the table itself), the items of a
--- list are as many numbers as the list has items, from FIRST.
-function Build:segment(first, count, t, key)
-  local k = #self.seg_first + 1
-  self.seg_first[k], self.seg_table[k], self.seg_key[k] = first, t, key
-  self.nitems = first + count - 1
-  return first
-end
-
--- numbers the entry or name at KEY of table T
-function Build:note(t, key)
-  return self:segment(self.nitems + 1, 1, t, key)
-end
-
--- numbers the items of LIST; returns the first one's number
+-- Every list item is numbered once, in load order (its SEQ), so that no
+-- position is looked up and no message text made unless a message is
+-- given (an 8,000-entry overlay has ~100,000 items).  What is kept is a
+-- segment of numbers per list: as many as the list has items, from FIRST.
+-- (An entry and its name are found from its origin: its file and table.)
 function Build:note_list(list)
-  return self:segment(self.nitems + 1, #list, list, false)
+  local first, k = self.nitems + 1, #self.seg_first + 1
+  self.seg_first[k], self.seg_table[k] = first, list
+  self.nitems = first + #list - 1
+  return first
 end
 
 -- the last K in the increasing list FIRST with FIRST[K] <= N
@@ -151,9 +145,19 @@ end
 function Build:at(seq)
   local f, k = self:file_of(seq), last_at_or_below(self.seg_first, seq)
   local p = self:positions(f)[self.seg_table[k]]
-  local key = self.seg_key[k]
-  if key == false then key = seq - self.seg_first[k] + 1 end
-  return util.where(self.names[f], p and p[key] or nil)
+  return util.where(self.names[f], p and p[seq - self.seg_first[k] + 1] or nil)
+end
+
+-- "FILE:LINE:COL: " of AT: an item's number, or an origin (its entry)
+function Build:place(at)
+  if type(at) == "number" then return self:at(at) end
+  return self:where_in(at.file, at.entry, 0)
+end
+
+-- "FILE:LINE:COL: " of a term of check_terms: its item, or its entry's name
+function Build:term_at(t)
+  if t.seq then return self:at(t.seq) end
+  return self:where_in(t.origin.file, t.origin.entry, "name")
 end
 
 -- the number of item I of the list KEY of the entry whose origin is O:
@@ -170,8 +174,7 @@ end
 function Build:note_origin(id, e)
   local o = self.origin[id]
   if not o then
-    o = { entry = self:note(e, 0), items = {} }
-    if e.name ~= nil then o.name = self:note(e, "name") end
+    o = { file = self.fileno, entry = e, items = {} }
     self.origin[id] = o
   end
   for key in next, schema.LIST_KEYS do
@@ -213,7 +216,8 @@ function Build:add_entry(e)
   if self.entries[id] then
     fail(self:where(e, "id")
       .. ("id '%s' is already defined at %s (use 'extends: %s' to add to it)")
-      :format(id, self:at(self.origin[id].entry):sub(1, -3), id))
+      :format(id, self:where_in(self.origin[id].file, self.origin[id].entry, 0)
+      :sub(1, -3), id))
   end
   local allowed = schema.ALLOWED[kind]
   for key, v in next, core.check_shape(e, allowed, schema.SHAPES) and EMPTY or e do
@@ -365,7 +369,7 @@ function Build:resolve()
     for _, c in ipairs(e.implies or {}) do
       local target = self.entries[c]
       if not target or target.kind ~= "condition" or not target.severity then
-        fail(self:at(o.entry)
+        fail(self:where_in(o.file, o.entry, 0)
           .. ("'implies' of '%s' names '%s', which is not a condition with a concern%s")
           :format(id, c, target and "" or util.did_you_mean(c, self.order)))
       end
@@ -393,7 +397,7 @@ function Build:check_terms()
   local function claim(seen, text, id, at, original)
     local other = seen[text]
     if other and other ~= id then
-      fail(self:at(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
+      fail(self:place(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
     end
     seen[text] = id
   end
@@ -402,14 +406,12 @@ function Build:check_terms()
     local e, o = self.entries[id], self.origin[id]
     local medicine, synonyms = schema.MEDICATION_KINDS[e.kind], e.synonyms
     for i = 0, synonyms and #synonyms or 0 do
-      local t, seq, at = e.name, o.name, o.entry   -- a name is placed at its entry
-      if i > 0 then
-        t, seq = synonyms[i], item_seq(o, "synonyms", i)
-        at = seq
-      end
+      local t, seq = e.name, false    -- a name is placed at its entry
+      if i > 0 then t, seq = synonyms[i], item_seq(o, "synonyms", i) end
+      local at = seq or o
       local plain = normalize(t)
       if not plain then
-        fail(self:at(at) .. ("'%s...' of '%s' is longer than %d bytes once normalised")
+        fail(self:place(at) .. ("'%s...' of '%s' is longer than %d bytes once normalised")
           :format(t:sub(1, 20), id, MAX_TERM))
       end
       local med = medicine and normalize(t, "medication")
@@ -417,13 +419,13 @@ function Build:check_terms()
       if med == plain then claim(by_medication, plain, id, at, t) end
       if list then
         list[#list + 1] = { text = plain, mode = med == plain and "both" or "plain",
-          id = id, seq = seq, original = t }
+          id = id, seq = seq, origin = o, original = t }
       end
       if med and med ~= plain then
         claim(by_medication, med, id, at, t)
         if list then
           list[#list + 1] = { text = med, mode = "medication", id = id, seq = seq,
-            original = t }
+            origin = o, original = t }
         end
       end
     end
@@ -482,8 +484,8 @@ function Build:near(t, u)
   if u.id ~= t.id and u.file ~= t.file
       and (u.mode == t.mode or u.mode == "both" or t.mode == "both")
       and math.max(#t.text, #u.text) >= NEAR_MIN and one_edit(t.text, u.text) then
-    fail(self:at(t.seq) .. ("'%s' of '%s' is one edit from '%s' of '%s' (%s)")
-      :format(t.original, t.id, u.original, u.id, self:at(u.seq):sub(1, -3)))
+    fail(self:term_at(t) .. ("'%s' of '%s' is one edit from '%s' of '%s' (%s)")
+      :format(t.original, t.id, u.original, u.id, self:term_at(u):sub(1, -3)))
   end
 end
 
@@ -493,7 +495,7 @@ function Build:check_near(terms)
   for f = 1, last do by_file[f] = {} end
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
-      t.file = self.author[self:file_of(t.seq)]
+      t.file = self.author[t.seq and self:file_of(t.seq) or t.origin.file]
       local list = by_file[t.file]
       list[#list + 1] = t
     end
@@ -666,7 +668,7 @@ end
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
-    names = {}, author = {}, nitems = 0, seg_first = {}, seg_table = {}, seg_key = {},
+    names = {}, author = {}, nitems = 0, seg_first = {}, seg_table = {},
     file_first = {}, texts = {}, docs = {}, posmaps = {}, copied = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
