@@ -394,35 +394,41 @@ end
 function Build:check_terms()
   local by_plain, by_medication = {}, {}    -- normalised term -> id
   local list = self.author[#self.names] ~= self.author[1] and {} or nil
-  local function claim(seen, text, id, at, original)
-    local other = seen[text]
-    if other and other ~= id then
-      fail(self:place(at) .. ("'%s' of '%s' already names '%s'"):format(original, id, other))
-    end
-    seen[text] = id
+  -- fails when TEXT, a term of ID, already names another entry in SEEN
+  local function refuse(seen, text, id, o, i, original)
+    fail(self:place(i == 0 and o or item_seq(o, "synonyms", i))
+      .. ("'%s' of '%s' already names '%s'"):format(original, id, seen[text]))
   end
   local normalize = core.normalize
   for _, id in ipairs(self.order) do
     local e, o = self.entries[id], self.origin[id]
     local medicine, synonyms = schema.MEDICATION_KINDS[e.kind], e.synonyms
     for i = 0, synonyms and #synonyms or 0 do
-      local t, seq = e.name, false    -- a name is placed at its entry
-      if i > 0 then t, seq = synonyms[i], item_seq(o, "synonyms", i) end
-      local at = seq or o
+      local t = i == 0 and e.name or synonyms[i]   -- a name is placed at its entry
       local plain = normalize(t)
       if not plain then
-        fail(self:place(at) .. ("'%s...' of '%s' is longer than %d bytes once normalised")
+        fail(self:place(i == 0 and o or item_seq(o, "synonyms", i))
+          .. ("'%s...' of '%s' is longer than %d bytes once normalised")
           :format(t:sub(1, 20), id, MAX_TERM))
       end
       local med = medicine and normalize(t, "medication")
-      claim(by_plain, plain, id, at, t)
-      if med == plain then claim(by_medication, plain, id, at, t) end
+      local other = by_plain[plain]
+      if other and other ~= id then refuse(by_plain, plain, id, o, i, t) end
+      by_plain[plain] = id
+      if med == plain then
+        other = by_medication[plain]
+        if other and other ~= id then refuse(by_medication, plain, id, o, i, t) end
+        by_medication[plain] = id
+      end
+      local seq = list and i > 0 and item_seq(o, "synonyms", i)
       if list then
         list[#list + 1] = { text = plain, mode = med == plain and "both" or "plain",
           id = id, seq = seq, origin = o, original = t }
       end
       if med and med ~= plain then
-        claim(by_medication, med, id, at, t)
+        other = by_medication[med]
+        if other and other ~= id then refuse(by_medication, med, id, o, i, t) end
+        by_medication[med] = id
         if list then
           list[#list + 1] = { text = med, mode = "medication", id = id, seq = seq,
             origin = o, original = t }
