@@ -9,6 +9,9 @@ local util = require("interferon.util")
 
 local compile = {}
 
+-- table.unpack from 5.2 on, the global unpack in 5.1 and LuaJIT
+local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
+
 local TOP_KEYS = { format = true, version = true, entries = true }
 local MAX_TERM = core.NORM_MAX     -- bytes of a normalised name
 
@@ -119,12 +122,7 @@ end
 -- given (an 8,000-entry overlay has ~100,000 items).  What is kept is a
 -- segment of numbers per list: as many as the list has items, from FIRST.
 -- (An entry and its name are found from its origin: its file and table.)
-function Build:note_list(list)
-  local first, k = self.nitems + 1, #self.seg_first + 1
-  self.seg_first[k], self.seg_table[k] = first, list
-  self.nitems = first + #list - 1
-  return first
-end
+-- note_origin makes the segments.
 
 -- the last K in the increasing list FIRST with FIRST[K] <= N
 local function last_at_or_below(first, n)
@@ -180,7 +178,9 @@ function Build:note_origin(id, e)
   for key in next, schema.LIST_KEYS do
     local list = e[key]
     if type(list) == "table" then
-      local seqs, first = o.items[key], self:note_list(list)
+      local seqs, first = o.items[key], self.nitems + 1
+      local k = #self.seg_first + 1                -- a segment for LIST
+      self.seg_first[k], self.seg_table[k], self.nitems = first, list, first + #list - 1
       if seqs == nil then
         o.items[key] = first
       else                          -- an overlay adds to it: a number per item
@@ -630,6 +630,25 @@ local function template(e)
     frequency = e.frequency }
 end
 
+-- adds the finding of C, if it raises one, to LIST (one template per id)
+local function raise(c, list, templates)
+  if c.severity then
+    local t = templates[c.id] or template(c)
+    templates[c.id] = t
+    list[#list + 1] = t
+  end
+end
+
+-- the names an entry is matched by: its name, then its synonyms
+local function terms_of(e)
+  local synonyms = e.synonyms
+  if not synonyms then return { e.name } end
+  if #synonyms <= 100 then return { e.name, unpack(synonyms) } end
+  local terms = { e.name }
+  for k = 1, #synonyms do terms[k + 1] = synonyms[k] end
+  return terms
+end
+
 function Build:finish()
   local ids = {}
   for _, id in ipairs(self.order) do ids[#ids + 1] = id end
@@ -639,28 +658,21 @@ function Build:finish()
   for i, id in ipairs(ids) do
     local e = self.entries[id]
     names[i] = e.name
-    local terms, synonyms = { e.name }, e.synonyms
-    for k = 1, synonyms and #synonyms or 0 do terms[k + 1] = synonyms[k] end
-    specs[i] = { entry = i, kind = schema.KIND_BIT[e.kind], names = terms,
+    specs[i] = { entry = i, kind = schema.KIND_BIT[e.kind], names = terms_of(e),
       codes = e.codes, medication = schema.MEDICATION_KINDS[e.kind],
       present = e.patient_flag ~= nil }
     local list = {}
-    local function raise(c)
-      if c.severity then
-        templates[c.id] = templates[c.id] or template(c)
-        list[#list + 1] = templates[c.id]
-      end
-    end
-    raise(e)
-    for _, c in ipairs(e.class or {}) do raise(self.entries[c]) end
-    concerns[i] = list
-    if e.class then
-      for _, c in ipairs(e.class) do
+    raise(e, list, templates)
+    local class = e.class
+    if class then
+      for _, c in ipairs(class) do raise(self.entries[c], list, templates) end
+      for _, c in ipairs(class) do
         local cls = self.entries[c]
         cls.members = cls.members or {}
         cls.members[#cls.members + 1] = id
       end
     end
+    concerns[i] = list
   end
   for _, e in pairs(self.entries) do
     if e.members then table.sort(e.members) end
