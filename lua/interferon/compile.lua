@@ -117,84 +117,59 @@ function Build:check_value(e, key)
   end
 end
 
--- Every list item is numbered once, in load order (its SEQ), so that no
--- position is looked up and no message text made unless a message is
--- given (an 8,000-entry overlay has ~100,000 items).  What is kept is a
--- segment of numbers per list: as many as the list has items, from FIRST.
--- (An entry and its name are found from its origin: its file and table.)
--- note_origin makes the segments.
+-- Where an entry's names and list items came from is kept per entry, not
+-- per item, so that no position is looked up and no message text made
+-- unless a message is given (an 8,000-entry overlay has ~100,000 items).
+-- The origin of an entry is its PARTS: the decoded entry that defined it
+-- and each that extended it, with its file and its number in load order.
+-- An item is found by walking them; its rank (part number, index in that
+-- part's list) puts items in load order.
+local RANK_PART = 1048576  -- 2^20, more than the items of one list (max_nodes)
 
--- the last K in the increasing list FIRST with FIRST[K] <= N
-local function last_at_or_below(first, n)
-  local lo, hi = 1, #first
-  while lo < hi do
-    local mid = math.floor((lo + hi + 1) / 2)
-    if first[mid] <= n then lo = mid else hi = mid - 1 end
-  end
-  return lo
-end
-
--- the number of the file the item numbered SEQ comes from
-function Build:file_of(seq)
-  return last_at_or_below(self.file_first, seq)
-end
-
--- "FILE:LINE:COL: " of the item numbered SEQ
-function Build:at(seq)
-  local f, k = self:file_of(seq), last_at_or_below(self.seg_first, seq)
-  local p = self:positions(f)[self.seg_table[k]]
-  return util.where(self.names[f], p and p[seq - self.seg_first[k] + 1] or nil)
-end
-
--- "FILE:LINE:COL: " of AT: an item's number, or an origin (its entry)
-function Build:place(at)
-  if type(at) == "number" then return self:at(at) end
-  return self:where_in(at.file, at.entry, 0)
-end
-
--- "FILE:LINE:COL: " of a term of check_terms: its item, or its entry's name
-function Build:term_at(t)
-  if t.seq then return self:at(t.seq) end
-  return self:where_in(t.origin.file, t.origin.entry, "name")
-end
-
--- the number of item I of the list KEY of the entry whose origin is O:
--- the list's first number, or (once an overlay has added to it) a
--- number per item
-local function item_seq(o, key, i)
-  local s = o.items[key]
-  if type(s) == "number" then return s + i - 1 end
-  return s[i]
-end
-
--- records where entry E (defining or extending ID) and each of its list
--- items came from, for later messages and checks
+-- records that E (defining or extending ID) is a part of ID's origin
 function Build:note_origin(id, e)
+  self.nparts = self.nparts + 1
+  local part = { file = self.fileno, entry = e, number = self.nparts }
   local o = self.origin[id]
   if not o then
-    o = { file = self.fileno, entry = e, items = {} }
-    self.origin[id] = o
+    self.origin[id] = { file = self.fileno, entry = e, part, n = 1 }
+  else
+    o.n = o.n + 1
+    o[o.n] = part
   end
-  for key in next, schema.LIST_KEYS do
-    local list = e[key]
-    if type(list) == "table" then
-      local seqs, first = o.items[key], self.nitems + 1
-      local k = #self.seg_first + 1                -- a segment for LIST
-      self.seg_first[k], self.seg_table[k], self.nitems = first, list, first + #list - 1
-      if seqs == nil then
-        o.items[key] = first
-      else                          -- an overlay adds to it: a number per item
-        if type(seqs) == "number" then
-          local before = #self.entries[id][key] - #list
-          seqs = {}
-          for i = 1, before do seqs[i] = o.items[key] + i - 1 end
-          o.items[key] = seqs
-        end
-        local n = #seqs
-        for i = 1, #list do seqs[n + i] = first + i - 1 end
-      end
-    end
+end
+
+-- the file number, list and index in it of item I of the list KEY of the
+-- entry whose origin is O
+local function item_place(o, key, i)
+  local part, list
+  for k = 1, o.n do
+    part, list = o[k], o[k].entry[key]
+    local n = type(list) == "table" and #list or 0
+    if i <= n then break end
+    i = i - n
   end
+  return part.file, list, i
+end
+
+-- "FILE:LINE:COL: " of item I of the list KEY of the entry whose origin is O
+function Build:item_at(o, key, i)
+  local f, list, k = item_place(o, key, i)
+  local p = self:positions(f)[list]
+  return util.where(self.names[f], p and p[k] or nil)
+end
+
+-- "FILE:LINE:COL: " of the synonym I of the entry whose origin is O, or
+-- with I = 0 of the entry itself (where its name is placed)
+function Build:term_place(o, i)
+  if i == 0 then return self:where_in(o.file, o.entry, 0) end
+  return self:item_at(o, "synonyms", i)
+end
+
+-- "FILE:LINE:COL: " of a term of check_terms: its synonym, or its name
+function Build:term_at(t)
+  if t.i > 0 then return self:item_at(t.origin, "synonyms", t.i) end
+  return self:where_in(t.origin.file, t.origin.entry, "name")
 end
 
 local EVERY_ENTRY_NEEDS, EMPTY = { "name", "sources" }, {}
@@ -331,7 +306,6 @@ function Build:add_file(name, text, bundled)
   self.file = name
   self.names[#self.names + 1] = name
   self.fileno = #self.names
-  self.file_first[self.fileno] = self.nitems + 1
   -- who wrote it, for near misses: the bundled files are one author
   self.author[self.fileno] = bundled and self.author[self.fileno - 1] == 1 and 1 or self.fileno
   local docs, err = core.decode(text, name, DECODE_OPTS)
@@ -362,7 +336,7 @@ function Build:resolve()
     for i, src in ipairs(e.sources) do
       local ref = self.entries[src]
       if not ref or ref.kind ~= "reference" then
-        fail(self:at(item_seq(o, "sources", i)) .. ("source '%s' of '%s' is not a reference%s")
+        fail(self:item_at(o, "sources", i) .. ("source '%s' of '%s' is not a reference%s")
           :format(src, id, util.did_you_mean(src, self.order)))
       end
     end
@@ -377,7 +351,7 @@ function Build:resolve()
     for i, c in ipairs(e.class or {}) do
       local target = self.entries[c]
       if not target or not schema.CLASS_KINDS[target.kind] then
-        fail(self:at(item_seq(o, "class", i))
+        fail(self:item_at(o, "class", i)
           .. ("class '%s' of '%s' is not a drug_class or advice entry%s")
           :format(c, id, util.did_you_mean(c, self.order)))
       end
@@ -387,7 +361,7 @@ end
 
 -- Every term (name or synonym, normalised as the matcher sees it, plain
 -- and for medicines also as a medication) may resolve to one entry only.
--- Returns the terms, { text, mode, id, seq, original }, for check_near
+-- Returns the terms, { text, mode, id, origin, i, original }, for check_near
 -- (a medicine's term that normalises the same both ways is kept once, with
 -- mode "both"), or nil when one author wrote every file: check_near then
 -- has nothing to compare.
@@ -396,8 +370,8 @@ function Build:check_terms()
   local list = self.author[#self.names] ~= self.author[1] and {} or nil
   -- fails when TEXT, a term of ID, already names another entry in SEEN
   local function refuse(seen, text, id, o, i, original)
-    fail(self:place(i == 0 and o or item_seq(o, "synonyms", i))
-      .. ("'%s' of '%s' already names '%s'"):format(original, id, seen[text]))
+    fail(self:term_place(o, i) .. ("'%s' of '%s' already names '%s'")
+      :format(original, id, seen[text]))
   end
   local normalize = core.normalize
   for _, id in ipairs(self.order) do
@@ -407,7 +381,7 @@ function Build:check_terms()
       local t = i == 0 and e.name or synonyms[i]   -- a name is placed at its entry
       local plain = normalize(t)
       if not plain then
-        fail(self:place(i == 0 and o or item_seq(o, "synonyms", i))
+        fail(self:term_place(o, i)
           .. ("'%s...' of '%s' is longer than %d bytes once normalised")
           :format(t:sub(1, 20), id, MAX_TERM))
       end
@@ -420,17 +394,16 @@ function Build:check_terms()
         if other and other ~= id then refuse(by_medication, plain, id, o, i, t) end
         by_medication[plain] = id
       end
-      local seq = list and i > 0 and item_seq(o, "synonyms", i)
       if list then
         list[#list + 1] = { text = plain, mode = med == plain and "both" or "plain",
-          id = id, seq = seq, origin = o, original = t }
+          id = id, i = i, origin = o, original = t }
       end
       if med and med ~= plain then
         other = by_medication[med]
         if other and other ~= id then refuse(by_medication, med, id, o, i, t) end
         by_medication[med] = id
         if list then
-          list[#list + 1] = { text = med, mode = "medication", id = id, seq = seq,
+          list[#list + 1] = { text = med, mode = "medication", id = id, i = i,
             origin = o, original = t }
         end
       end
@@ -501,7 +474,8 @@ function Build:check_near(terms)
   for f = 1, last do by_file[f] = {} end
   for _, t in ipairs(terms) do
     if #t.text >= NEAR_MIN - 1 and #t.text <= NEAR_MAX then
-      t.file = self.author[t.seq and self:file_of(t.seq) or t.origin.file]
+      t.file = self.author[t.i > 0 and item_place(t.origin, "synonyms", t.i)
+        or t.origin.file]
       local list = by_file[t.file]
       list[#list + 1] = t
     end
@@ -575,48 +549,58 @@ function Build:may_refine(id, other_id)
     and rank <= (schema.RANK[other.severity] or math.huge)
 end
 
--- whether the items SEQ1 and SEQ2 come from one author: one file, or the
+-- whether the code items A and B come from one author: one file, or the
 -- bundled files (which refine their own codes: insulin glargine's A10AE04
 -- within insulin's A10A)
-function Build:same_author(seq1, seq2)
-  return self.author[self:file_of(seq1)] == self.author[self:file_of(seq2)]
+function Build:same_author(a, b)
+  return self.author[a.file] == self.author[b.file]
+end
+
+-- "FILE:LINE:COL: " of the code item IT
+function Build:code_at(it)
+  local p = self:positions(it.file)[it.list]
+  return util.where(self.names[it.file], p and p[it.index] or nil)
 end
 
 function Build:check_codes()
   local items = {}
   for _, id in ipairs(self.order) do
-    local e, o = self.entries[id], self.origin[id]
-    for i, c in ipairs(e.codes or EMPTY) do
-      local key = code_key(c)
-      if key then
-        items[#items + 1] = { id = id, code = c, key = key, seq = item_seq(o, "codes", i) }
+    local o = self.origin[id]
+    for k = 1, o.n do               -- the entry's codes, then each overlay's
+      local part = o[k]
+      local codes = part.entry.codes
+      for j = 1, type(codes) == "table" and #codes or 0 do
+        local key = code_key(codes[j])
+        if key then
+          items[#items + 1] = { id = id, code = codes[j], key = key, file = part.file,
+            list = codes, index = j, rank = part.number * RANK_PART + j }
+        end
       end
     end
   end
   for i = 2, #items do            -- load order (out of it only after an 'extends')
-    if items[i].seq < items[i - 1].seq then
-      table.sort(items, function(a, b) return a.seq < b.seq end)
+    if items[i].rank < items[i - 1].rank then
+      table.sort(items, function(a, b) return a.rank < b.rank end)
       break
     end
   end
   local held = {}
   local first = self.author[1]    -- codes of one author may refine each other
-  local one_author = self.author[#self.names] == first
   for _, it in ipairs(items) do
     local other = held[it.key]
     if other and other.id ~= it.id then
-      fail(self:at(it.seq) .. ("code '%s' of '%s' is already a code of '%s' (%s)")
-        :format(it.code, it.id, other.id, self:at(other.seq):sub(1, -3)))
+      fail(self:code_at(it) .. ("code '%s' of '%s' is already a code of '%s' (%s)")
+        :format(it.code, it.id, other.id, self:code_at(other):sub(1, -3)))
     end
     -- the codes held so far are all the first author's while it is
-    local later = not one_author and self.author[self:file_of(it.seq)] ~= first
+    local later = self.author[it.file] ~= first
     for n = later and #it.key - 1 or 0, CODE_MIN_PREFIX, -1 do
       other = held[it.key:sub(1, n)]
-      if other and other.id ~= it.id and not self:same_author(it.seq, other.seq) and
+      if other and other.id ~= it.id and not self:same_author(it, other) and
           not self:may_refine(it.id, other.id) then
-        fail(self:at(it.seq) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
+        fail(self:code_at(it) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
           .. "and would take its patients"):format(it.code, it.id, other.code, other.id,
-          self:at(other.seq):sub(1, -3)))
+          self:code_at(other):sub(1, -3)))
       end
     end
     held[it.key] = held[it.key] or it
@@ -686,8 +670,8 @@ end
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
-    names = {}, author = {}, nitems = 0, seg_first = {}, seg_table = {},
-    file_first = {}, texts = {}, docs = {}, posmaps = {}, copied = {} }, Build)
+    names = {}, author = {}, nparts = 0, texts = {}, docs = {}, posmaps = {},
+    copied = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
     for _, f in ipairs(files) do
