@@ -121,15 +121,15 @@ end
 -- per item, so that no position is looked up and no message text made
 -- unless a message is given (an 8,000-entry overlay has ~100,000 items).
 -- The origin of an entry is its PARTS: the decoded entry that defined it
--- and each that extended it, with its file and its number in load order.
--- An item is found by walking them; its rank (part number, index in that
--- part's list) puts items in load order.
-local RANK_PART = 1048576  -- 2^20, more than the items of one list (max_nodes)
+-- and each that extended it, with its file; an item is found by walking
+-- them.  All parts are also kept in load order (self.parts), which walked
+-- gives every item in load order.
 
 -- records that E (defining or extending ID) is a part of ID's origin
 function Build:note_origin(id, e)
   self.nparts = self.nparts + 1
-  local part = { file = self.fileno, entry = e, number = self.nparts }
+  local part = { id = id, file = self.fileno, entry = e }
+  self.parts[self.nparts] = part
   local o = self.origin[id]
   if not o then
     self.origin[id] = { file = self.fileno, entry = e, part, n = 1 }
@@ -340,7 +340,7 @@ function Build:resolve()
           :format(src, id, util.did_you_mean(src, self.order)))
       end
     end
-    for _, c in ipairs(e.implies or {}) do
+    for _, c in ipairs(e.implies or EMPTY) do
       local target = self.entries[c]
       if not target or target.kind ~= "condition" or not target.severity then
         fail(self:where_in(o.file, o.entry, 0)
@@ -348,7 +348,7 @@ function Build:resolve()
           :format(id, c, target and "" or util.did_you_mean(c, self.order)))
       end
     end
-    for i, c in ipairs(e.class or {}) do
+    for i, c in ipairs(e.class or EMPTY) do
       local target = self.entries[c]
       if not target or not schema.CLASS_KINDS[target.kind] then
         fail(self:item_at(o, "class", i)
@@ -549,61 +549,42 @@ function Build:may_refine(id, other_id)
     and rank <= (schema.RANK[other.severity] or math.huge)
 end
 
--- whether the code items A and B come from one author: one file, or the
--- bundled files (which refine their own codes: insulin glargine's A10AE04
--- within insulin's A10A)
-function Build:same_author(a, b)
-  return self.author[a.file] == self.author[b.file]
-end
-
--- "FILE:LINE:COL: " of the code item IT
-function Build:code_at(it)
-  local p = self:positions(it.file)[it.list]
-  return util.where(self.names[it.file], p and p[it.index] or nil)
+-- "FILE:LINE:COL: " of code J of PART (an entry or an overlay of it)
+function Build:code_at(part, j)
+  local p = self:positions(part.file)[part.entry.codes]
+  return util.where(self.names[part.file], p and p[j] or nil)
 end
 
 function Build:check_codes()
-  local items = {}
-  for _, id in ipairs(self.order) do
-    local o = self.origin[id]
-    for k = 1, o.n do               -- the entry's codes, then each overlay's
-      local part = o[k]
-      local codes = part.entry.codes
-      for j = 1, type(codes) == "table" and #codes or 0 do
-        local key = code_key(codes[j])
-        if key then
-          items[#items + 1] = { id = id, code = codes[j], key = key, file = part.file,
-            list = codes, index = j, rank = part.number * RANK_PART + j }
+  -- the first holder of each code key: its part and the code's index there
+  local held_part, held_index = {}, {}
+  local first = self.author[1]    -- codes of one author may refine each other
+  for n = 1, self.nparts do       -- every code in load order
+    local part = self.parts[n]
+    local codes, id = part.entry.codes, part.id
+    -- the codes held so far are all the first author's while it is
+    local later = self.author[part.file] ~= first
+    for j = 1, type(codes) == "table" and #codes or 0 do
+      local c = codes[j]
+      local key = code_key(c)
+      local other = key and held_part[key]
+      if other and other.id ~= id then
+        fail(self:code_at(part, j) .. ("code '%s' of '%s' is already a code of '%s' (%s)")
+          :format(c, id, other.id, self:code_at(other, held_index[key]):sub(1, -3)))
+      end
+      for k = later and key and #key - 1 or 0, CODE_MIN_PREFIX, -1 do
+        local prefix = key:sub(1, k)
+        other = held_part[prefix]
+        if other and other.id ~= id and self.author[other.file] ~= self.author[part.file]
+            and not self:may_refine(id, other.id) then
+          local at = held_index[prefix]
+          fail(self:code_at(part, j) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
+            .. "and would take its patients"):format(c, id, other.entry.codes[at], other.id,
+            self:code_at(other, at):sub(1, -3)))
         end
       end
+      if key and not held_part[key] then held_part[key], held_index[key] = part, j end
     end
-  end
-  for i = 2, #items do            -- load order (out of it only after an 'extends')
-    if items[i].rank < items[i - 1].rank then
-      table.sort(items, function(a, b) return a.rank < b.rank end)
-      break
-    end
-  end
-  local held = {}
-  local first = self.author[1]    -- codes of one author may refine each other
-  for _, it in ipairs(items) do
-    local other = held[it.key]
-    if other and other.id ~= it.id then
-      fail(self:code_at(it) .. ("code '%s' of '%s' is already a code of '%s' (%s)")
-        :format(it.code, it.id, other.id, self:code_at(other):sub(1, -3)))
-    end
-    -- the codes held so far are all the first author's while it is
-    local later = self.author[it.file] ~= first
-    for n = later and #it.key - 1 or 0, CODE_MIN_PREFIX, -1 do
-      other = held[it.key:sub(1, n)]
-      if other and other.id ~= it.id and not self:same_author(it, other) and
-          not self:may_refine(it.id, other.id) then
-        fail(self:code_at(it) .. ("code '%s' of '%s' falls within '%s' of '%s' (%s) "
-          .. "and would take its patients"):format(it.code, it.id, other.code, other.id,
-          self:code_at(other):sub(1, -3)))
-      end
-    end
-    held[it.key] = held[it.key] or it
   end
 end
 
@@ -670,7 +651,7 @@ end
 -- Returns the compiled state, or nil and a positioned message.
 function compile.files(files)
   local b = setmetatable({ entries = {}, order = {}, origin = {}, versions = {},
-    names = {}, author = {}, nparts = 0, texts = {}, docs = {}, posmaps = {},
+    names = {}, author = {}, nparts = 0, parts = {}, texts = {}, docs = {}, posmaps = {},
     copied = {} }, Build)
   local texts = {}
   local ok, err = pcall(function()
