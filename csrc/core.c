@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "index.h"
 #include "json.h"
+#include "near.h"
 #include "normalize.h"
 #include "reader.h"
 #include "shape.h"
@@ -53,6 +54,7 @@ int luaopen_interferon_core(lua_State *L) {
   fileio_open(L);
   json_open(L);
   shape_open(L);
+  near_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

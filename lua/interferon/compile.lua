@@ -421,11 +421,10 @@ end
 -- (one author wrote both: "vitamin a", "vitamin c"; "Sular", "sugar"); a
 -- term one edit from a term that an earlier file gave another entry is
 -- refused.  Candidates come from a deletion
--- neighbourhood: each term and each string made by deleting one byte of
--- it, kept as a number (a polynomial hash with its length), so the cost
--- is linear in the terms (times their length), not in their pairs.
+-- neighbourhood (csrc/near.c): each term and each string made by deleting
+-- one byte of it, kept as a number (a polynomial hash with its length), so
+-- the cost is linear in the terms (times their length), not in their pairs.
 local NEAR_MIN, NEAR_MAX = 5, 48
-local HASH_MOD, HASH_BASE = 33554393, 257  -- a prime under 2^25: products stay exact
 
 -- whether A and B (not equal) are one substitution, insertion, deletion
 -- or swap of two neighbours apart
@@ -437,25 +436,6 @@ local function one_edit(a, b)
   if #a < #b then return a:sub(i) == b:sub(i + 1) end
   return a:sub(i + 1) == b:sub(i + 1) or (a:byte(i) == b:byte(i + 1) and
     a:byte(i + 1) == b:byte(i) and a:sub(i + 2) == b:sub(i + 2))
-end
-
-local POWER = { [0] = 1 }         -- HASH_BASE^i % HASH_MOD, a constant
-for i = 1, NEAR_MAX do POWER[i] = POWER[i - 1] * HASH_BASE % HASH_MOD end
-
--- fills KEYS with the key of S and of each string made by deleting one
--- byte of it (H is scratch); returns how many.  With h[i] the hash of
--- s[1..i], deleting s[i] gives h[n] + (h[i-1] - h[i]) * BASE^(n-i).
-local function neighbourhood(s, keys, h)
-  local n = #s
-  local bytes = { s:byte(1, n) }
-  for i = 1, n do h[i] = (h[i - 1] * HASH_BASE + bytes[i]) % HASH_MOD end
-  local full = h[n]
-  keys[1] = n * HASH_MOD + full
-  local base = (n - 1) * HASH_MOD
-  for i = 1, n do
-    keys[i + 1] = base + (full + (h[i - 1] - h[i]) * POWER[n - i]) % HASH_MOD
-  end
-  return n + 1
 end
 
 -- fails when U, a term met before T in a bucket, is a near miss of T
@@ -487,29 +467,19 @@ function Build:check_near(terms)
   for f = 1, last do
     if by_file[f][1] then authors[#authors + 1] = f end
   end
-  local buckets = {}      -- key -> the first term in it, or a list of them
-  local keys, h = {}, { [0] = 0 }
-  for a, f in ipairs(authors) do
-    local look, keep = a > 1, a < #authors
-    for _, t in ipairs((look or keep) and by_file[f] or {}) do
-      for k = 1, neighbourhood(t.text, keys, h) do
-        local key = keys[k]
-        local b = buckets[key]
-        if b == nil then
-          if keep then buckets[key] = t end
-        elseif b.text then            -- one term
-          if b ~= t then
-            if look then self:near(t, b) end
-            if keep then buckets[key] = { b, t } end
-          end
-        else
-          if look then
-            for i = 1, #b do self:near(t, b[i]) end
-          end
-          if keep and b[#b] ~= t then b[#b + 1] = t end
-        end
-      end
+  if #authors < 2 then return end
+  -- the pairs that share a key of their deletion neighbourhoods (near.c),
+  -- in the order they are judged; the first that is one edit apart fails
+  local texts, file_of, order = {}, {}, {}
+  for _, f in ipairs(authors) do
+    for _, t in ipairs(by_file[f]) do
+      local n = #order + 1
+      texts[n], file_of[n], order[n] = t.text, f, t
     end
+  end
+  local candidates = core.near_candidates(texts, file_of)
+  for i = 1, #candidates, 2 do
+    self:near(order[candidates[i]], order[candidates[i + 1]])
   end
 end
 
