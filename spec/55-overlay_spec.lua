@@ -241,3 +241,28 @@ describe("a large overlay", function()
     assert.same({ "drug.site_2000", "synonym" }, { e.id, how })
   end)
 end)
+
+describe("an overlay with several problems", function()
+  after_each(support.cleanup)
+
+  -- keys that a table's hash order would not give in file order
+  local function entry(keys)
+    return "  - id: condition.site_many\n    kind: condition\n    name: \"Site many\"\n"
+      .. keys .. "    sources: [reference.article]\n"
+  end
+
+  it("is refused at the first of them in file order", function()
+    local _, err = load(HEAD .. entry("    zeta: 1\n    alpha: 2\n    mu: 3\n"))
+    assert.equal("F:7:5: unknown key 'zeta' for a condition", err)
+    _, err = load(HEAD .. entry("    severity: grave\n    zeta: 1\n    synonyms: [\" \"]\n"))
+    assert.equal("F:7:5: 'severity' must be one of 'critical', 'high', 'moderate', "
+      .. "'low', 'info'", err)
+    _, err = load(HEAD .. entry("    synonyms: [\"ok\", \" \"]\n    severity: grave\n"))
+    assert.equal("F:7:5: 'synonyms' must be a list of non-empty strings", err)
+  end)
+
+  it("accepts text that starts with a space when it is not blank", function()
+    local kb = assert(load(HEAD .. entry("    summary: \" spaced\"\n    synonyms: [\" site many two\"]\n")))
+    assert.equal(" spaced", kb:get("condition.site_many").summary)
+  end)
+end)
