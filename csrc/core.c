@@ -15,9 +15,11 @@
 #include "image.h"
 #include "index.h"
 #include "json.h"
+#include "near.h"
 #include "normalize.h"
 #include "patient.h"
 #include "reader.h"
+#include "shape.h"
 
 #if defined(__GNUC__)
 #define IFN_EXPORT __attribute__((visibility("default")))
@@ -55,6 +57,8 @@ int luaopen_interferon_core(lua_State *L) {
   fileio_open(L);
   json_open(L);
   image_open(L);
+  shape_open(L);
+  near_open(L);
   lua_pushcfunction(L, core_bundled);
   lua_setfield(L, -2, "bundled");
   return 1;

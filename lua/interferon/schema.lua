@@ -28,25 +28,34 @@ do  -- by doubling, not 2 ^ n, so that the bits are integers on 5.3 and 5.4
   end
 end
 
+-- whether S is a string with a byte that is not a space (one above
+-- space is not one: the test that is enough for almost every string)
+local function nonblank(s)
+  return type(s) == "string" and ((s:byte(1) or 0) > 32 or s:find("%S") ~= nil)
+end
+
 -- value checkers: each returns true, or false and what was expected
 local function string_value(v)
-  return type(v) == "string" and v:find("%S") ~= nil, "a non-empty string"
+  return nonblank(v), "a non-empty string"
 end
 local function boolean_value(v) return type(v) == "boolean", "true or false" end
 local function string_list(v)
   if type(v) ~= "table" then return false, "a list of strings" end
-  for _, item in ipairs(v) do
-    if type(item) ~= "string" or not item:find("%S") then
-      return false, "a list of non-empty strings"
-    end
+  for i = 1, #v do
+    if not nonblank(v[i]) then return false, "a list of non-empty strings" end
   end
   return true
 end
+-- the shape core.check_shape knows each checker by (shape.c): a number,
+-- or for one_of the set of values allowed
+local SHAPE_OF = {}
 local function one_of(...)
   local allowed, list = {}, { ... }
   for _, v in ipairs(list) do allowed[v] = true end
   local expected = "one of '" .. table.concat(list, "', '") .. "'"
-  return function(v) return allowed[v] == true, expected end
+  local check = function(v) return allowed[v] == true, expected end
+  SHAPE_OF[check] = allowed
+  return check
 end
 local function year_value(v)
   return type(v) == "string" or (type(v) == "number" and v % 1 == 0),
@@ -70,6 +79,14 @@ schema.KEYS = {
   publisher = string_value, url = string_value, retrieved = string_value,
   year = year_value,
 }
+
+--- The same as shapes for core.check_shape, which accepts only what
+-- these checkers accept (and 'sources' only when not empty).
+SHAPE_OF[string_value], SHAPE_OF[string_list] = 1, 2
+SHAPE_OF[boolean_value], SHAPE_OF[year_value] = 4, 5
+schema.SHAPES = {}
+for key, check in pairs(schema.KEYS) do schema.SHAPES[key] = SHAPE_OF[check] end
+schema.SHAPES.sources = 3
 
 local COMMON = { "id", "kind", "name", "sources", "summary", "synonyms",
   "evidence", "note" }
