@@ -13,7 +13,7 @@ local dir = root .. "/spec/oom/"
 
 local function image()
   local bundled = assert(interferon.load())
-  local out = { tostring(bundled) }
+  local out = { bundled.version, bundled.checksum }
   for _, term in ipairs({ "Ambien", "Ambienn", "E11.9", "nothing such" }) do
     local entry, found = bundled:lookup(term)
     out[#out + 1] = entry and entry.id .. " " .. found or "none " .. #found
