@@ -3,8 +3,13 @@
 ** (core.image), and writing the C source of an index for it
 ** (core.index_source, used by csrc/image.lua at build time only).
 */
+#define _POSIX_C_SOURCE 200112L
+
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -107,6 +112,20 @@ static int entry_index(lua_State *L) {
   return 1;
 }
 
+/* Tells the system that the N bytes at P are read at random (the deletion
+** index: each approximate query probes a few scattered places), so that it
+** need not read ahead around each page touched.  Only advice: a system
+** that ignores it loses nothing (measured here: an exact lookup's command
+** peaks at 4.4 MB with it, 5.0 MB without). */
+static void read_at_random(const void *p, size_t n) {
+  long page = sysconf(_SC_PAGESIZE);
+  uintptr_t a, b;
+  if (page <= 0 || n == 0) return;
+  a = (uintptr_t)p & ~(uintptr_t)(page - 1);
+  b = ((uintptr_t)p + n + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+  (void)posix_madvise((void *)a, b - a, POSIX_MADV_RANDOM);
+}
+
 /* core.image() -> { lua =, jit =, module =, state =, index = } | nil: the
 ** state is the compiled knowledge base's ({ entries, ids, number,
 ** concerns, names, version, checksum } and, made at build time, implying,
@@ -138,6 +157,12 @@ static int core_image(lua_State *L) {
   lua_setfield(L, -2, "entries");
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "state");              /* result, state */
+  if (im->index->dels16 != NULL)
+    read_at_random(im->index->dels16, im->index->ndels * sizeof(Deletion16));
+  else
+    read_at_random(im->index->dels, im->index->ndels * sizeof(Deletion));
+  read_at_random(im->index->radix, (((size_t)1 << im->index->radix_bits) + 1) *
+                 sizeof(uint32_t));
   index_push_image(L, im->index);            /* its tables: the state's */
   lua_setfield(L, -2, "index");
   return 1;
@@ -176,6 +201,7 @@ static int core_index_source(lua_State *L) {
   const Index *ix;
   luaL_Buffer b;
   size_t i;
+  int compact;
   index_prepare(L, 1);
   ix = (const Index *)luaL_checkudata(L, 1, INDEX_MT);
   luaL_buffinit(L, &b);
@@ -201,9 +227,14 @@ static int core_index_source(lua_State *L) {
     add_end(&b, i, ix->nslots);
   }
   luaL_addstring(&b, "};\n");
-  open_array(&b, "Deletion", "image_dels", ix->ndels);
-  for (i = 0; i < ix->ndels; i++) {
-    add_f(&b, "{%lluu,%llu}", ix->dels[i].hash, ix->dels[i].term);
+  compact = ix->radix_bits <= DELETION16_MAX_BITS && ix->nterms <= DELETION16_MAX_TERMS;
+  open_array(&b, compact ? "Deletion16" : "Deletion", "image_dels", ix->ndels);
+  for (i = 0; i < ix->ndels; i++) {        /* Deletion16: as query_one reads it */
+    if (compact)
+      add_f(&b, "{%llu,%llu}", (uint16_t)(ix->dels[i].hash >> (DELETION16_MAX_BITS -
+            ix->radix_bits)), ix->dels[i].term);
+    else
+      add_f(&b, "{%lluu,%llu}", ix->dels[i].hash, ix->dels[i].term);
     add_end(&b, i, ix->ndels);
   }
   luaL_addstring(&b, "};\n");
@@ -221,9 +252,12 @@ static int core_index_source(lua_State *L) {
   luaL_addstring(&b, "};\n");
   luaL_addstring(&b, "static const Index image_index = {\n  (const char *)image_arena, ");
   add_f(&b, "%llu, image_terms, %llu, image_slots, ", ix->arena_len, ix->nterms);
-  add_f(&b, "%llu, image_dels, %llu, image_radix, ", ix->nslots, ix->ndels);
+  add_f(&b, "%llu, ", ix->nslots, 0);
+  luaL_addstring(&b, compact ? "NULL" : "image_dels");
+  add_f(&b, ", %llu, image_radix, ", ix->ndels, 0);
   add_f(&b, "%llu, %llu, image_vocab, ", ix->radix_bits, ix->max_words);
-  add_f(&b, "%llu\n};\n", ix->nvocab, 0);
+  add_f(&b, "%llu, ", ix->nvocab, 0);
+  luaL_addstring(&b, compact ? "image_dels\n};\n" : "NULL\n};\n");
   luaL_pushresult(&b);
   return 1;
 }

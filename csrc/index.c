@@ -591,27 +591,39 @@ typedef struct QueryCtx {
   int dist[MAX_CANDIDATES];
 } QueryCtx;
 
+/* measures term T, met through a deletion, once per query */
+static void candidate(QueryCtx *q, uint32_t t) {
+  const Index *ix = q->ix;
+  const Term *term = &ix->terms[t];
+  int i;
+  if (!(term->kinds & q->kinds) || !(term->modes & q->modes)) return;
+  for (i = 0; i < q->nseen && q->seen[i] != t; i++) {}
+  if (i < q->nseen || q->nseen == MAX_CANDIDATES) return;
+  q->seen[q->nseen] = t;
+  q->dist[q->nseen++] = edit_distance(q->q, q->qlen, ix->arena + term->text,
+                                      term->len, APPROX_MAX_EDITS);
+}
+
 static void query_one(uint64_t h, void *ctx) {
   QueryCtx *q = (QueryCtx *)ctx;
   const Index *ix = q->ix;
   uint32_t key = (uint32_t)(h >> 32);        /* as build_deletions keeps it */
   size_t b = (size_t)(key >> (32 - ix->radix_bits));
   size_t lo = ix->radix[b], end = ix->radix[b + 1], hi = end;
+  if (ix->dels16 != NULL) {                  /* the 16 bits after the bucket's */
+    uint16_t k16 = (uint16_t)(key >> (DELETION16_MAX_BITS - ix->radix_bits));
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (ix->dels16[mid].hash < k16) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < end && ix->dels16[lo].hash == k16; lo++) candidate(q, ix->dels16[lo].term);
+    return;
+  }
   while (lo < hi) {                          /* first deletion >= key */
     size_t mid = lo + (hi - lo) / 2;
     if (ix->dels[mid].hash < key) lo = mid + 1; else hi = mid;
   }
-  for (; lo < end && ix->dels[lo].hash == key; lo++) {
-    uint32_t t = ix->dels[lo].term;
-    const Term *term = &ix->terms[t];
-    int i;
-    if (!(term->kinds & q->kinds) || !(term->modes & q->modes)) continue;
-    for (i = 0; i < q->nseen && q->seen[i] != t; i++) {}
-    if (i < q->nseen || q->nseen == MAX_CANDIDATES) continue;
-    q->seen[q->nseen] = t;
-    q->dist[q->nseen++] = edit_distance(q->q, q->qlen, ix->arena + term->text,
-                                        term->len, APPROX_MAX_EDITS);
-  }
+  for (; lo < end && ix->dels[lo].hash == key; lo++) candidate(q, ix->dels[lo].term);
 }
 
 /* the edits an approximate match may need, by the length of the term */
@@ -644,7 +656,7 @@ static void match_approx(const Index *ix, const char *q, size_t n,
                          uint32_t kinds, int modes, Match *m) {
   QueryCtx ctx;
   int order[MAX_CANDIDATES], i, j, k, best_ties = 0;
-  if (n > APPROX_MAX_LEN || n == 0 || ix->dels == NULL) return;
+  if (n > APPROX_MAX_LEN || n == 0 || ix->radix == NULL) return;
   ctx.ix = ix; ctx.q = q; ctx.qlen = n; ctx.kinds = kinds; ctx.modes = modes;
   ctx.nseen = 0;
   deletions(q, n, query_one, &ctx);
@@ -784,7 +796,7 @@ void index_push_image(lua_State *L, const Index *src) {
 
 void index_prepare(lua_State *L, int ud) {
   Index *ix = (Index *)luaL_checkudata(L, ud, INDEX_MT);
-  if (ix->dels == NULL) build_deletions(L, ud, ix);
+  if (ix->radix == NULL) build_deletions(L, ud, ix);
 }
 
 /* core.index(specs, tables) -> index: SPECS is an array of entry specs;
@@ -848,7 +860,7 @@ static int index_match_lua(lua_State *L) {
   Phrase *p = NULL;
   Match m;
   index_match(ix, s, len, kinds, mode, &m);
-  if (m.how == MATCH_NONE && ix->dels == NULL) {   /* the first approximate query */
+  if (m.how == MATCH_NONE && ix->radix == NULL) {  /* the first approximate query */
     index_prepare(L, 1);
     index_match(ix, s, len, kinds, mode, &m);
   }
@@ -884,7 +896,8 @@ static int index_stats(lua_State *L) {
   }
   if (bytes == 0 && ix->nterms > 0)          /* the image's: constant data */
     bytes = ix->arena_len + ix->nterms * sizeof(Term) + ix->nslots * sizeof(uint32_t) +
-            ix->ndels * sizeof(Deletion) + (((size_t)1 << ix->radix_bits) + 1) *
+            ix->ndels * (ix->dels16 ? sizeof(Deletion16) : sizeof(Deletion)) +
+            (((size_t)1 << ix->radix_bits) + 1) *
             sizeof(uint32_t) + ix->nvocab * sizeof(uint64_t);
   ifn_pushinteger(L, ix->nterms);
   ifn_pushinteger(L, ix->ndels);

@@ -43,6 +43,17 @@ typedef struct Deletion {
   uint32_t term;
 } Deletion;
 
+/* A deletion of the build-time image, where its terms and radix buckets
+** are few enough: the 16 bits of the hash after the radix bits, and the
+** term.  Half the size: an approximate lookup touches fewer pages. */
+typedef struct Deletion16 {
+  uint16_t hash;
+  uint16_t term;
+} Deletion16;
+
+#define DELETION16_MAX_BITS 16      /* the most radix bits it allows */
+#define DELETION16_MAX_TERMS 65536
+
 /* Read-only once built: every array is a userdata block, or constant data
 ** of the module (the build-time image). */
 typedef struct Index {
@@ -52,14 +63,16 @@ typedef struct Index {
   size_t nterms;
   const uint32_t *slots;      /* open addressing: term number + 1, or 0 */
   size_t nslots;
-  const Deletion *dels;       /* sorted by bucket, hash and term; NULL until
-                                 the first approximate query needs them */
+  const Deletion *dels;       /* sorted by bucket, hash and term */
   size_t ndels;
-  const uint32_t *radix;      /* first deletion of each top-bits bucket, and end */
+  const uint32_t *radix;      /* first deletion of each top-bits bucket, and
+                                 end; NULL until the first approximate query
+                                 needs the deletions */
   size_t radix_bits;
   size_t max_words;     /* the most words in one name or synonym */
   const uint64_t *vocab;      /* hashes of every word of the terms: a set */
   size_t nvocab;
+  const Deletion16 *dels16;   /* in place of DELS, in an image where they fit */
 } Index;
 
 /* what a query resolved to */
