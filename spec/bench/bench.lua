@@ -17,11 +17,8 @@ local MB = QUICK and 20000 or 1000000
 local rows = {}
 local function row(t) rows[#rows + 1] = t end
 
-local function write_file(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local measure = require("measure")
+local write_file = measure.write_file
 
 -- the best CPU time of REPS runs of each function of FNS, interleaved
 local function best_of(reps, fns)
@@ -46,13 +43,7 @@ local function verdict(ok) return QUICK and "-" or ok and "met" or "MISSED" end
 -- FUNCTION is nil) while CMD runs
 local function instructions(fn_name, cmd)
   if QUICK then return nil end
-  local p = io.popen(("valgrind --tool=callgrind --callgrind-out-file=/dev/null " ..
-    "%s %s 2>&1"):format(fn_name and "--toggle-collect=" .. fn_name or "", cmd))
-  local out = p:read("a")
-  p:close()
-  local n = out:match("Collected%s*:%s*(%d+)")
-  assert(n, "callgrind failed: " .. out)
-  return tonumber(n)
+  return measure.instructions(fn_name and "--toggle-collect=" .. fn_name or "", cmd)
 end
 
 ---------------------------------------------------------------------------

@@ -66,11 +66,8 @@ local gen = require("gen")
 local rows = {}
 local function row(t) rows[#rows + 1] = t end
 
-local function write_file(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local measure = require("measure")
+local write_file = measure.write_file
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -91,14 +88,8 @@ local function verdict(ok) return QUICK and "-" or ok and "met" or "MISSED" end
 -- only inside probe.count
 local function instructions(cmd, probed, env)
   if QUICK then return nil end
-  local p = io.popen(("%svalgrind --tool=callgrind --callgrind-out-file=/dev/null %s %s 2>&1")
-    :format(env and "env " .. env .. " " or "",
-      probed and "--instr-atstart=no --collect-atstart=no" or "", cmd))
-  local out = p:read("a")
-  p:close()
-  local n = out:match("Collected%s*:%s*(%d+)")
-  assert(n, "callgrind failed: " .. out)
-  return tonumber(n)
+  return measure.instructions(probed and "--instr-atstart=no --collect-atstart=no" or "",
+    cmd, env)
 end
 
 -- one measured run of ARGV (a list) through spec/bench/run.c:
