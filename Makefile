@@ -44,7 +44,7 @@ DICTIONARY ?= /usr/share/dict/american-english
 IMAGE_BUILD = build/image-$(LUA_BIN)
 IMAGE_C = $(IMAGE_BUILD)/kbimage.c
 STAGE = $(BUILD)/stage/interferon/core.so
-IMAGE_LUA = $(addprefix lua/interferon/,compile.lua schema.lua policy.lua util.lua init.lua)
+IMAGE_LUA = $(LUA_FILES)
 # the C sources made at build time: the bundled KB, the matcher's word
 # lists, the KB's image
 GENERATED = $(BUILD)/bundled.c $(BUILD)/matchdata.c $(IMAGE_C)

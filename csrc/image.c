@@ -195,6 +195,17 @@ static void open_array(luaL_Buffer *b, const char *type, const char *name, size_
   luaL_addstring(b, n == 0 ? "[1] = {0" : "[] = {\n  ");
 }
 
+/* a uint32_t array NAME of the N numbers at A */
+static void add_u32s(luaL_Buffer *b, const char *name, const uint32_t *a, size_t n) {
+  size_t i;
+  open_array(b, "uint32_t", name, n);
+  for (i = 0; i < n; i++) {
+    add_f(b, "%llu", a[i], 0);
+    add_end(b, i, n);
+  }
+  luaL_addstring(b, "};\n");
+}
+
 /* core.index_source(index) -> the C source of the index's arrays and of a
 ** `static const Index image_index` over them */
 static int core_index_source(lua_State *L) {
@@ -221,12 +232,7 @@ static int core_index_source(lua_State *L) {
     add_end(&b, i, ix->nterms);
   }
   luaL_addstring(&b, "};\n");
-  open_array(&b, "uint32_t", "image_slots", ix->nslots);
-  for (i = 0; i < ix->nslots; i++) {
-    add_f(&b, "%llu", ix->slots[i], 0);
-    add_end(&b, i, ix->nslots);
-  }
-  luaL_addstring(&b, "};\n");
+  add_u32s(&b, "image_slots", ix->slots, ix->nslots);
   compact = ix->radix_bits <= DELETION16_MAX_BITS && ix->nterms <= DELETION16_MAX_TERMS;
   open_array(&b, compact ? "Deletion16" : "Deletion", "image_dels", ix->ndels);
   for (i = 0; i < ix->ndels; i++) {        /* Deletion16: as query_one reads it */
@@ -238,12 +244,7 @@ static int core_index_source(lua_State *L) {
     add_end(&b, i, ix->ndels);
   }
   luaL_addstring(&b, "};\n");
-  open_array(&b, "uint32_t", "image_radix", ((size_t)1 << ix->radix_bits) + 1);
-  for (i = 0; i <= ((size_t)1 << ix->radix_bits); i++) {
-    add_f(&b, "%llu", ix->radix[i], 0);
-    add_end(&b, i, ((size_t)1 << ix->radix_bits) + 1);
-  }
-  luaL_addstring(&b, "};\n");
+  add_u32s(&b, "image_radix", ix->radix, ((size_t)1 << ix->radix_bits) + 1);
   open_array(&b, "uint64_t", "image_vocab", ix->nvocab);
   for (i = 0; i < ix->nvocab; i++) {
     add_f(&b, "0x%llxULL", ix->vocab[i], 0);

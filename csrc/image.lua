@@ -37,20 +37,10 @@ local s = assert(compile.files(files))
 -- The state but its entries, which are written one by one after it (an
 -- entry is read back when it is first asked for), with what the knowledge
 -- base's view needs of them at once
-local names, implying, flags, references = {}, {}, {}, {}
-for i, id in ipairs(s.ids) do
-  local e = s.entries[id]
-  names[i] = e.name
-  if e.implies then implying[id] = true end
-  if e.kind == "reference" then references[#references + 1] = id end
-  if e.patient_flag then
-    flags[e.patient_flag] = flags[e.patient_flag] or {}
-    table.insert(flags[e.patient_flag], i)
-  end
-end
-local root = { ids = s.ids, number = s.number, concerns = s.concerns, names = names,
-  version = s.version, checksum = s.checksum, implying = implying, flags = flags,
-  references = references }
+require("interferon.kb").derive(s)
+local root = { ids = s.ids, number = s.number, concerns = s.concerns, names = s.names,
+  version = s.version, checksum = s.checksum, implying = s.implying, flags = s.flags,
+  references = s.references }
 
 -- How often each table of one value is met: a table met twice is shared
 -- (a finding's sources are its entry's), and written once.  Each value

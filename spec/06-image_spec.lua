@@ -39,9 +39,12 @@ describe("the image of the bundled knowledge base", function()
 
   it("holds the state a run-time compile gives", function()
     local state = image.state
-    for _, key in ipairs({ "ids", "number", "concerns", "version", "checksum" }) do
+    KB.derive(compiled)
+    for _, key in ipairs({ "ids", "number", "names", "concerns", "version", "checksum",
+        "flags", "implying", "references" }) do
       assert.same(compiled[key], state[key], key)
     end
+    assert.equal(#compiled.ids, #state.names)
     assert.equal(#compiled.ids, #state.ids)
     for _, id in ipairs(compiled.ids) do
       assert.same(compiled.entries[id], state.entries[id], id)

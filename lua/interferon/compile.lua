@@ -613,7 +613,7 @@ function Build:finish()
     if e.members then table.sort(e.members) end
   end
   local index = core.index(specs, { concerns = concerns, ids = ids, names = names })
-  return { entries = self.entries, ids = ids, number = number, index = index,
+  return { entries = self.entries, ids = ids, number = number, names = names, index = index,
     concerns = concerns }
 end
 

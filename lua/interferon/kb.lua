@@ -509,6 +509,25 @@ local VIEW_MT = {
   __metatable = "read-only",
 }
 
+--- Derives from compiled state S what a knowledge base's view needs of its
+-- entries at once: `flags` (patient flag -> entry numbers), `implying`
+-- (id -> true for a drug that implies a condition) and `references` (the
+-- reference ids in id order).  The build-time image carries them made.
+-- @local
+function KB.derive(s)
+  s.flags, s.implying, s.references = {}, {}, {}
+  for i, id in ipairs(s.ids) do
+    local e = s.entries[id]
+    if e.implies then s.implying[id] = true end
+    if e.kind == "reference" then s.references[#s.references + 1] = id end
+    if e.patient_flag then
+      s.flags[e.patient_flag] = s.flags[e.patient_flag] or {}
+      table.insert(s.flags[e.patient_flag], i)
+    end
+  end
+  return s
+end
+
 -- The read-only view of compiled state S; an entry's read-only view is
 -- made when it is first asked for (and, from an image, the entry itself).
 local function view_of(s)
@@ -520,18 +539,7 @@ local function view_of(s)
     frozen[id] = v
     return v
   end })
-  if not s.references then                 -- an image has them already
-    s.flags, s.implying, s.references = {}, {}, {}
-    for i, id in ipairs(s.ids) do
-      local e = s.entries[id]
-      if e.implies then s.implying[id] = true end
-      if e.kind == "reference" then s.references[#s.references + 1] = id end
-      if e.patient_flag then
-        s.flags[e.patient_flag] = s.flags[e.patient_flag] or {}
-        table.insert(s.flags[e.patient_flag], i)
-      end
-    end
-  end
+  if not s.references then KB.derive(s) end  -- an image has them already
   local view = setmetatable({}, VIEW_MT)
   state[view] = s
   return view
