@@ -32,9 +32,10 @@ static int shape_text(lua_State *L, int idx) {
   return n > 0 && (unsigned char)s[0] > 32;
 }
 
-/* a list of such texts, of at least MIN items */
+/* a list of such texts, of at least MIN items, and no other key (a
+** mapping is not a list) */
 static int shape_texts(lua_State *L, int idx, size_t min) {
-  size_t i, n;
+  size_t i, n, keys = 0;
   int ok = 1;
   if (lua_type(L, idx) != LUA_TTABLE) return 0;
   n = (size_t)ifn_rawlen(L, idx);
@@ -43,7 +44,13 @@ static int shape_texts(lua_State *L, int idx, size_t min) {
     ok = shape_text(L, -1);
     lua_pop(L, 1);
   }
-  return ok && n >= min;
+  lua_pushnil(L);
+  while (ok && lua_next(L, idx) != 0) {    /* n keys 1..n: nothing else */
+    lua_pop(L, 1);
+    keys++;
+  }
+  if (!ok) lua_pop(L, 1);                  /* the key lua_next left */
+  return ok && keys == n && n >= min;
 }
 
 /* a year: a string (such as "n.d.") or a finite whole number */

@@ -141,6 +141,15 @@ end)
 describe("an overlay's terms", function()
   after_each(support.cleanup)
 
+  it("are refused when a list is written as a mapping (no term silently dropped)", function()
+    for _, key in ipairs({ "synonyms", "codes" }) do
+      assert.same({ nil, "F:9:5: '" .. key .. "' must be a list of strings" },
+        { load(HEAD .. new_condition("site_m", "    " .. key .. ": {alpha: beta}\n")) })
+      assert.same({ nil, "F:9:5: '" .. key .. "' must be a list of strings" },
+        { load(HEAD .. new_condition("site_m", "    " .. key .. ": {1: X12, 3: X13}\n")) })
+    end
+  end)
+
   it("may not capture the misspellings of another entry's term", function()
     -- without the overlay, the misspelling finds the critical entry
     local e, how = interferon.lookup("suicidal thougts")

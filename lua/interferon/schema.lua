@@ -41,7 +41,13 @@ end
 local function boolean_value(v) return type(v) == "boolean", "true or false" end
 local function string_list(v)
   if type(v) ~= "table" then return false, "a list of strings" end
-  for i = 1, #v do
+  local n = #v
+  for k in next, v do                 -- a mapping is not a list
+    if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then
+      return false, "a list of strings"
+    end
+  end
+  for i = 1, n do
     if not nonblank(v[i]) then return false, "a list of non-empty strings" end
   end
   return true
