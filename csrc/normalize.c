@@ -29,29 +29,47 @@ static const char latin1_fold[64] = {
   'u', 'y', 0, 'y'
 };
 
+/* what fold makes of each ASCII byte: the lower-case letter or digit it
+** stands for, else 1 (a separator), 0 (nothing: an apostrophe) or 2 (a
+** dash, which may join a letter to a number) */
+static const char ascii_fold[128] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 0, 1, 1, 1, 1, 1, 2, 1, 1,
+  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 1, 1,
+  1, 1, 1, 1, 1, 'a', 'b', 'c', 'd', 'e', 'f', 'g',
+  'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's',
+  't', 'u', 'v', 'w', 'x', 'y', 'z', 1, 1, 1, 1, 1,
+  0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k',
+  'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w',
+  'x', 'y', 'z', 1, 1, 1, 1, 1
+};
+
+#define DOSE_LISTS (WL_BIT(WL_DOSE) | WL_BIT(WL_FORM))
+
 /* a word of the dose or form lists of data/match/words.txt */
-static int in_dose_lists(const char *w) {
-  size_t n = strlen(w);
-  return words_in(WL_DOSE, w, n) || words_in(WL_FORM, w, n);
+static int in_dose_lists(const char *w, size_t n) {
+  return (words_lists(w, n) & DOSE_LISTS) != 0;
 }
 
 /* a word that only describes a dose: "500", "0", "5mg", "q8h", "2x";
 ** a single letter only right after a number ("1 g"), since "vitamin a"
-** and "vitamin h" name substances */
-static int is_dose_word(const char *w, int after_number) {
+** and "vitamin h" name substances.  LISTS: the word's lists (words_lists) */
+static int is_dose_word(const char *w, unsigned lists, int after_number) {
   const char *p = w;
   if (w[0] != '\0' && w[1] == '\0' && !(w[0] >= '0' && w[0] <= '9'))
-    return after_number && in_dose_lists(w);
+    return after_number && (lists & DOSE_LISTS) != 0;
   if (w[0] >= '0' && w[0] <= '9') {
     while (*p >= '0' && *p <= '9') p++;
-    return *p == '\0' || in_dose_lists(p);
+    return *p == '\0' || in_dose_lists(p, strlen(p));
   }
   if (w[0] == 'q' && w[1] >= '0' && w[1] <= '9') {
     p = w + 1;
     while (*p >= '0' && *p <= '9') p++;
     return strcmp(p, "h") == 0 || strcmp(p, "hr") == 0 || strcmp(p, "hrs") == 0;
   }
-  return in_dose_lists(w);
+  return (lists & DOSE_LISTS) != 0;
 }
 
 /* "am" and "pm" are a time of day after a dose ("1 mg PM") but part of a
@@ -84,6 +102,17 @@ static int single_letter_before(const char *out, int len) {
          (len == 1 || out[len - 2] == ' ');
 }
 
+/* what fold makes of the ASCII character CP (< 0x80) at S[I]: a letter
+** or digit (lower-case), -1 (a separator) or 0 (nothing) */
+static int ascii_char(unsigned long cp, const unsigned char *s, size_t n, size_t i,
+                      const char *out, int len) {
+  int c = ascii_fold[cp];
+  if (c == 2)                            /* "B-12" is "b12", as "D-3" is "d3" */
+    return single_letter_before(out, len) && i + 1 < n && s[i + 1] >= '0' &&
+           s[i + 1] <= '9' ? 0 : -1;
+  return c == 1 ? -1 : c;
+}
+
 /* Folds S into OUT as words separated by single spaces; returns the
 ** length or -1 when longer than CAP. */
 static int fold(const char *s, size_t n, char *out, int cap) {
@@ -92,23 +121,24 @@ static int fold(const char *s, size_t n, char *out, int cap) {
   int len = 0, gap = 0;
   while (i < n) {
     unsigned long cp = p[i];
-    size_t w = cp < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
+    size_t w;
     int c = -1;                          /* -1: separator, 0: skip */
-    if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) {
-      if (len + (int)gap + 1 > cap) return -1;     /* the common case */
-      if (gap) { out[len++] = ' '; gap = 0; }
-      out[len++] = (char)cp;
-      i += w;
+    if (cp < 0x80) {                     /* the common case: one table look-up */
+      c = ascii_char(cp, p, n, i, out, len);
+      if (c > 0) {
+        if (len + gap + 1 > cap) return -1;
+        if (gap) { out[len++] = ' '; gap = 0; }
+        out[len++] = (char)c;
+      } else if (c < 0) {
+        gap = len > 0;
+      }
+      i++;
       continue;
     }
+    w = utf8_decode(p + i, n - i, &cp);
     if (w == 0) { w = 1; cp = 0xFFFD; }
-    if (cp < 0x80) {
-      if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) c = (int)cp;
-      else if (cp >= 'A' && cp <= 'Z') c = (int)cp + 32;
-      else if (cp == '\'' || cp == '`') c = 0;
-      else if (cp == '-' && single_letter_before(out, len) && i + 1 < n &&
-               p[i + 1] >= '0' && p[i + 1] <= '9')
-        c = 0;                           /* "B-12" is "b12", as "D-3" is "d3" */
+    if (cp < 0x80) {                     /* an overlong form: the byte it spells */
+      c = ascii_char(cp, p, n, i, out, len);
     } else if (cp >= 0xC0 && cp <= 0xFF && latin1_fold[cp - 0xC0]) {
       c = latin1_fold[cp - 0xC0];
     } else if (cp == 0xB5 || cp == 0x3BC) {
@@ -122,7 +152,7 @@ static int fold(const char *s, size_t n, char *out, int cap) {
     if (c < 0) gap = len > 0;
     else if (c > 0) {
       size_t k, take = c == 1 ? w : 1;
-      if (len + (int)gap + (int)take > cap) return -1;
+      if (len + gap + (int)take > cap) return -1;
       if (gap) { out[len++] = ' '; gap = 0; }
       if (c == 1) for (k = 0; k < w; k++) out[len++] = (char)p[i + k];
       else out[len++] = (char)c;
@@ -177,14 +207,14 @@ static int drop_words(char *out, int len) {
     if (p != NULL) *p++ = '\0';
   }
   for (i = 0; i < nw; i++) {
-    size_t wl = strlen(words[i]);
-    int dose = is_dose_word(words[i], i > 0 && words[i - 1][0] >= '0' &&
-                                          words[i - 1][0] <= '9');
+    unsigned lists = words_lists(words[i], strlen(words[i]));
+    int dose = is_dose_word(words[i], lists, i > 0 && words[i - 1][0] >= '0' &&
+                                                words[i - 1][0] <= '9');
     if (dose && is_time_of_day(words[i]) && i > 0 && keep[i - 1])
       dose = 0;                          /* "Tylenol PM" names a product */
     keep[i] = dose ? KEEP_NO
-            : words_in(WL_SALT, words[i], wl) ? KEEP_SALT
-            : words_in(WL_CATION, words[i], wl) ? KEEP_CATION : KEEP_SUBSTANCE;
+            : lists & WL_BIT(WL_SALT) ? KEEP_SALT
+            : lists & WL_BIT(WL_CATION) ? KEEP_CATION : KEEP_SUBSTANCE;
     kept += keep[i] != KEEP_NO;
     substance += keep[i] == KEEP_SUBSTANCE;
     cation += keep[i] == KEEP_CATION;
@@ -233,7 +263,7 @@ static int is_unit_word(const char *w, size_t n) {
   size_t k;
   if (n == 0 || n >= sizeof low) return 0;
   for (k = 0; k < n; k++) low[k] = (char)(w[k] | 0x20);
-  return words_in(WL_DOSE, low, n) || words_in(WL_FORM, low, n);
+  return in_dose_lists(low, n);
 }
 
 /* whether S[I] separates two ingredients of a combination product: " / "

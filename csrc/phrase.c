@@ -47,12 +47,12 @@ enum { WORD_FILLER = 1, WORD_SALT = 2, WORD_NOISE = 4 };
 /* a number, or a dose, form, salt or filler word: says nothing of what
 ** the term names */
 static unsigned word_kind(const char *s, size_t n) {
-  unsigned kind = 0;
+  unsigned kind = 0, lists = words_lists(s, n);
   size_t k;
   for (k = 0; k < n && s[k] >= '0' && s[k] <= '9'; k++) {}
-  if (words_in(WL_FILLER, s, n)) kind |= WORD_FILLER;
-  if (words_in(WL_SALT, s, n) || words_in(WL_CATION, s, n)) kind |= WORD_SALT;
-  if (k == n || kind || words_in(WL_DOSE, s, n) || words_in(WL_FORM, s, n))
+  if (lists & WL_BIT(WL_FILLER)) kind |= WORD_FILLER;
+  if (lists & (WL_BIT(WL_SALT) | WL_BIT(WL_CATION))) kind |= WORD_SALT;
+  if (k == n || kind || (lists & (WL_BIT(WL_DOSE) | WL_BIT(WL_FORM))))
     kind |= WORD_NOISE;
   return kind;
 }

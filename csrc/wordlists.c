@@ -16,16 +16,22 @@ static int cmp_word(const char *w, size_t n, const char *s) {
   return s[n] == '\0' ? 0 : -1;
 }
 
-int words_in(int list, const char *w, size_t n) {
-  const WordList *l = &word_lists[list];
-  size_t lo = 0, hi = l->n;
+unsigned words_lists(const char *w, size_t n) {
+  size_t lo, hi;
+  if (n == 0) return 0;
+  lo = word_classes.from[(unsigned char)w[0]];
+  hi = word_classes.from[(unsigned char)w[0] + 1];
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    int c = cmp_word(w, n, l->words[mid]);
-    if (c == 0) return 1;
+    int c = cmp_word(w, n, word_classes.words[mid].word);
+    if (c == 0) return word_classes.words[mid].lists;
     if (c < 0) hi = mid; else lo = mid + 1;
   }
   return 0;
+}
+
+int words_in(int list, const char *w, size_t n) {
+  return (words_lists(w, n) & WL_BIT(list)) != 0;
 }
 
 int words_real(const char *w, size_t n) {

@@ -22,6 +22,17 @@ typedef struct WordList {
   size_t n;
 } WordList;
 
+/* every word of every list once, sorted, with the lists that hold it */
+typedef struct ClassedWord {
+  const char *word;
+  unsigned lists;             /* bits (1 << WL_*) */
+} ClassedWord;
+
+typedef struct WordClasses {
+  const ClassedWord *words;
+  const uint16_t *from;       /* [b]..[b + 1]: the words of first byte b */
+} WordClasses;
+
 typedef struct ContextRule {
   int kind;                   /* CTX_* */
   const char *phrase;         /* normalised words */
@@ -34,11 +45,18 @@ typedef struct Dictionary {
 } Dictionary;
 
 extern const WordList word_lists[WL_COUNT];
+extern const WordClasses word_classes;
 extern const ContextRule context_rules[];     /* ended by kind 0 */
 extern const Dictionary dictionary;
 
+/* the lists that hold the N bytes at W as a word: bits (1 << WL_*) */
+unsigned words_lists(const char *w, size_t n);
+
 /* whether the N bytes at W are a word of list LIST (WL_*) */
 int words_in(int list, const char *w, size_t n);
+
+/* the bit of list LIST in words_lists */
+#define WL_BIT(list) (1u << (list))
 
 /* whether the N bytes at W are a real word of the dictionary */
 int words_real(const char *w, size_t n);

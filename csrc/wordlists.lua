@@ -107,7 +107,37 @@ out:write("\nconst WordList word_lists[WL_COUNT] = {\n")
 for _, name in ipairs(LISTS) do
   out:write(("  {list_%s, %d},\n"):format(name, #lists[name]))
 end
-out:write("};\n\nconst ContextRule context_rules[] = {\n")
+-- every word of every list once, sorted, with the lists that hold it as
+-- bits (1 << WL_*), and where the words of each first byte begin: a word
+-- is classed by one search instead of one a list
+local mask, all = {}, {}
+for bit, name in ipairs(LISTS) do
+  for _, w in ipairs(lists[name]) do
+    if not mask[w] then all[#all + 1] = w end
+    mask[w] = (mask[w] or 0) + 2 ^ (bit - 1)
+  end
+end
+table.sort(all)
+local entries, first = {}, {}
+for i, w in ipairs(all) do
+  entries[i] = ("{%s, %du}"):format(c_string(w), mask[w])
+  local b = w:byte(1)
+  first[b] = first[b] or i - 1
+end
+local starts, nxt = {}, #all
+for b = 255, 0, -1 do
+  nxt = first[b] or nxt
+  starts[b + 1] = nxt
+end
+starts[257] = #all
+out:write("};\n\nstatic const ClassedWord classed_words[] = {\n  ",
+  table.concat(entries, ",\n  "), "\n};\n\n")
+out:write("static const uint16_t classed_from[257] = {\n")
+for j = 1, 257, 16 do
+  out:write("  ", table.concat(starts, ",", j, math.min(j + 15, 257)), ",\n")
+end
+out:write("};\n\nconst WordClasses word_classes = {classed_words, classed_from};\n")
+out:write("\nconst ContextRule context_rules[] = {\n")
 for _, r in ipairs(rules) do
   out:write(("  {%d, %s},\n"):format(r.kind, c_string(r.phrase)))
 end
