@@ -231,7 +231,8 @@ static int edit_distance(const char *a, size_t la, const char *b, size_t lb,
   return prev[lb] <= limit ? prev[lb] : limit + 1;
 }
 
-typedef void (*deletion_fn)(uint64_t hash, void *ctx);
+/* the most deletion variants of a term deletions() reads: 1 + n + n(n-1)/2 */
+#define DELETIONS_MAX (1 + APPROX_MAX_LEN + APPROX_MAX_LEN * (APPROX_MAX_LEN - 1) / 2)
 
 #define DEL_MULT 0x9E3779B97F4A7C15ULL  /* of the polynomial hash */
 
@@ -247,29 +248,32 @@ static uint64_t del_mix(uint64_t h) {
 /* Calls FN with the hash of every string made from S by deleting up to
 ** APPROX_MAX_EDITS (2) bytes, each distinct set of positions once, in
 ** the order: none, {0}, {0,1}, {0,2}.., {1}, {1,2}...  The hash is
-** polynomial, so that each variant's hash comes from prefix hashes in a
-** few multiplications, with no copy of the string: with A = S[0..K1),
-** B = S(K1..K2), C = S(K2..N), h(ABC) = (h(A) P^|B| + h(B)) P^|C| + h(C). */
-static void deletions(const char *s, size_t n, deletion_fn fn, void *ctx) {
-  uint64_t hp[APPROX_MAX_LEN + 2], pw[APPROX_MAX_LEN + 2];
-  size_t i, k1, k2;
+** polynomial (H[i]: the hash of S[0..i), P^k: the multiplier's powers),
+** so that a variant's hash is a sum of terms known beforehand, with no
+** copy of the string.  Deleting byte K leaves
+**   h(S - K) = H[N] + (H[K] - H[K+1]) P^(N-K-1) = H[N] + D[K],
+** and deleting bytes K1 < K2 as well leaves
+**   h(S - K1 - K2) = H[N] + D[K2] + (H[K1] - H[K1+1]) P^(N-K1-2)
+** (all arithmetic modulo 2^64): one addition a pair.  Writes the hashes
+** to OUT; returns how many (none for a term over APPROX_MAX_LEN). */
+static size_t deletions(const char *s, size_t n, uint64_t out[DELETIONS_MAX]) {
+  uint64_t hp[APPROX_MAX_LEN + 2], pw[APPROX_MAX_LEN + 2], one[APPROX_MAX_LEN + 1];
+  size_t i, k1, k2, k = 0;
+  if (n > APPROX_MAX_LEN) return 0;
   hp[0] = 0;
   pw[0] = 1;
   for (i = 0; i < n; i++) {
     hp[i + 1] = hp[i] * DEL_MULT + (unsigned char)s[i] + 1;
     pw[i + 1] = pw[i] * DEL_MULT;
   }
-  fn(del_mix(hp[n]), ctx);
+  for (i = 0; i < n; i++) one[i] = hp[n] + (hp[i] - hp[i + 1]) * pw[n - i - 1];
+  out[k++] = del_mix(hp[n]);
   for (k1 = 0; k1 < n; k1++) {
-    uint64_t a = hp[k1];
-    uint64_t c = hp[n] - hp[k1 + 1] * pw[n - k1 - 1];
-    fn(del_mix(a * pw[n - k1 - 1] + c), ctx);
-    for (k2 = k1 + 1; k2 < n; k2++) {
-      uint64_t b = hp[k2] - hp[k1 + 1] * pw[k2 - k1 - 1];
-      uint64_t c2 = hp[n] - hp[k2 + 1] * pw[n - k2 - 1];
-      fn(del_mix((a * pw[k2 - k1 - 1] + b) * pw[n - k2 - 1] + c2), ctx);
-    }
+    uint64_t d1 = k1 + 2 <= n ? (hp[k1] - hp[k1 + 1]) * pw[n - k1 - 2] : 0;
+    out[k++] = del_mix(one[k1]);
+    for (k2 = k1 + 1; k2 < n; k2++) out[k++] = del_mix(one[k2] + d1);
   }
+  return k;
 }
 
 /* The deletion index is built in two passes over the terms, with no
@@ -279,25 +283,6 @@ static void deletions(const char *s, size_t n, deletion_fn fn, void *ctx) {
 ** pass 1 counts the deletions of each radix bucket (the top bits of the
 ** hash), pass 2 puts each in its bucket, and each bucket (about four
 ** deletions) is then sorted and its repeated pairs dropped. */
-typedef struct BuildCtx {
-  Deletion *dels;
-  uint32_t *next;       /* pass 1: count of each bucket; pass 2: next free slot */
-  size_t shift;         /* 64 - radix bits */
-  uint32_t term;
-} BuildCtx;
-
-static void count_one(uint64_t hash, void *ctx) {
-  BuildCtx *b = (BuildCtx *)ctx;
-  b->next[hash >> b->shift]++;
-}
-
-static void place_one(uint64_t hash, void *ctx) {
-  BuildCtx *b = (BuildCtx *)ctx;
-  Deletion *d = &b->dels[b->next[hash >> b->shift]++];
-  d->hash = (uint32_t)(hash >> 32);
-  d->term = b->term;
-}
-
 static int deletion_cmp(const void *a, const void *b) {
   const Deletion *x = (const Deletion *)a, *y = (const Deletion *)b;
   if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
@@ -375,7 +360,7 @@ static void sort_coarse(Deletion *dels, uint32_t *radix_all, size_t c, size_t lo
 ** a candidate that shares them by chance is only measured (its edit
 ** distance) and dropped, never matched unmeasured. */
 static void build_deletions(lua_State *L, int ud, Index *ix) {
-  BuildCtx b;
+  uint64_t hs[DELETIONS_MAX];
   uint32_t coarse[((size_t)1 << COARSE_BITS) + 1];
   size_t t, total = 0, bits = 4, cbits, nc, i, w = 0, widest = 0, lo = 0;
   Deletion *scratch, *dels;
@@ -393,12 +378,11 @@ static void build_deletions(lua_State *L, int ud, Index *ix) {
   radix = (uint32_t *)ix_block(L, ud, "radix", ((size_t)1 << bits) + 1, sizeof(uint32_t));
   dels = (Deletion *)ix_block(L, ud, "dels", total, sizeof(Deletion));
   memset(coarse, 0, sizeof coarse);
-  b.dels = dels;
-  b.next = coarse;
-  b.shift = 64 - cbits;
-  for (t = 0; t < ix->nterms; t++)        /* pass 1: count */
-    if (has_deletions(&ix->terms[t]))
-      deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, count_one, &b);
+  for (t = 0; t < ix->nterms; t++) {      /* pass 1: count */
+    size_t k, nh = has_deletions(&ix->terms[t]) ?
+        deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, hs) : 0;
+    for (k = 0; k < nh; k++) coarse[hs[k] >> (64 - cbits)]++;
+  }
   for (i = 0; i < nc; i++) {              /* each coarse bucket's first slot */
     uint32_t c = coarse[i];
     coarse[i] = (uint32_t)w;
@@ -407,9 +391,13 @@ static void build_deletions(lua_State *L, int ud, Index *ix) {
   }
   scratch = (Deletion *)ix_block(L, ud, "scratch", widest, sizeof(Deletion));
   for (t = 0; t < ix->nterms; t++) {      /* pass 2: place */
-    b.term = (uint32_t)t;
-    if (has_deletions(&ix->terms[t]))
-      deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, place_one, &b);
+    size_t k, nh = has_deletions(&ix->terms[t]) ?
+        deletions(ix->arena + ix->terms[t].text, ix->terms[t].len, hs) : 0;
+    for (k = 0; k < nh; k++) {
+      Deletion *d = &dels[coarse[hs[k] >> (64 - cbits)]++];
+      d->hash = (uint32_t)(hs[k] >> 32);
+      d->term = (uint32_t)t;
+    }
   }
   for (i = 0, w = 0; i < nc; i++) {       /* coarse[i] is now its end */
     sort_coarse(dels, radix, i, lo, coarse[i], bits, bits - cbits, scratch, &w);
@@ -604,26 +592,29 @@ static void candidate(QueryCtx *q, uint32_t t) {
                                       term->len, APPROX_MAX_EDITS);
 }
 
-static void query_one(uint64_t h, void *ctx) {
-  QueryCtx *q = (QueryCtx *)ctx;
+/* measures every term that shares a deletion variant with the query,
+** from the variants' hashes HS (N of them) */
+static void query(QueryCtx *q, const uint64_t *hs, size_t n) {
   const Index *ix = q->ix;
-  uint32_t key = (uint32_t)(h >> 32);        /* as build_deletions keeps it */
-  size_t b = (size_t)(key >> (32 - ix->radix_bits));
-  size_t lo = ix->radix[b], end = ix->radix[b + 1], hi = end;
-  if (ix->dels16 != NULL) {                  /* the 16 bits after the bucket's */
-    uint16_t k16 = (uint16_t)(key >> (DELETION16_MAX_BITS - ix->radix_bits));
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo) / 2;
-      if (ix->dels16[mid].hash < k16) lo = mid + 1; else hi = mid;
+  const uint32_t *radix = ix->radix;
+  size_t i, shift = 32 - ix->radix_bits;
+  for (i = 0; i < n; i++) {
+    uint32_t key = (uint32_t)(hs[i] >> 32);  /* as build_deletions keeps it */
+    size_t b = (size_t)(key >> shift);
+    size_t lo = radix[b], end = radix[b + 1], hi = end;
+    if (ix->dels16 != NULL) {   /* the 16 bits after the bucket's; about eight a bucket */
+      const Deletion16 *d = ix->dels16;
+      uint16_t k16 = (uint16_t)(key >> (DELETION16_MAX_BITS - ix->radix_bits));
+      while (lo < end && d[lo].hash < k16) lo++;
+      for (; lo < end && d[lo].hash == k16; lo++) candidate(q, d[lo].term);
+      continue;
     }
-    for (; lo < end && ix->dels16[lo].hash == k16; lo++) candidate(q, ix->dels16[lo].term);
-    return;
+    while (lo < hi) {                        /* first deletion >= key */
+      size_t mid = lo + (hi - lo) / 2;
+      if (ix->dels[mid].hash < key) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < end && ix->dels[lo].hash == key; lo++) candidate(q, ix->dels[lo].term);
   }
-  while (lo < hi) {                          /* first deletion >= key */
-    size_t mid = lo + (hi - lo) / 2;
-    if (ix->dels[mid].hash < key) lo = mid + 1; else hi = mid;
-  }
-  for (; lo < end && ix->dels[lo].hash == key; lo++) candidate(q, ix->dels[lo].term);
 }
 
 /* the edits an approximate match may need, by the length of the term */
@@ -655,11 +646,12 @@ static void add_suggestion(Match *m, uint32_t e) {
 static void match_approx(const Index *ix, const char *q, size_t n,
                          uint32_t kinds, int modes, Match *m) {
   QueryCtx ctx;
+  uint64_t hs[DELETIONS_MAX];
   int order[MAX_CANDIDATES], i, j, k, best_ties = 0;
   if (n > APPROX_MAX_LEN || n == 0 || ix->radix == NULL) return;
   ctx.ix = ix; ctx.q = q; ctx.qlen = n; ctx.kinds = kinds; ctx.modes = modes;
   ctx.nseen = 0;
-  deletions(q, n, query_one, &ctx);
+  query(&ctx, hs, deletions(q, n, hs));
   for (i = 0, k = 0; i < ctx.nseen; i++) {   /* insertion sort, kept ones */
     if (ctx.dist[i] > APPROX_MAX_EDITS) continue;
     for (j = k++; j > 0 && better(ix, &ctx, i, order[j - 1]); j--)
