@@ -178,12 +178,16 @@ function methods:explain(id)
 end
 
 -- the result table; FINDINGS, UNRECOGNIZED and RECOGNIZED default to new
--- lists (the constructor's keys stay the same either way)
-local function new_result(s, kind, findings, unrecognized, recognized)
-  return { type = kind, findings = findings or {}, unrecognized = unrecognized or {},
-    recognized = recognized or {},
+-- lists, PATIENT is kb:screen's summary of the record (nil elsewhere).
+-- The constructor names every key a screening result has, so that the
+-- table is made at its size once (a key added later grows it); the
+-- status is "review" until `finish` says otherwise
+local function new_result(s, kind, findings, unrecognized, recognized, patient_summary)
+  return { type = kind, status = "review", findings = findings or {},
+    unrecognized = unrecognized or {}, recognized = recognized or {},
     counts = { critical = 0, high = 0, moderate = 0, low = 0, info = 0, recognized = 0 },
-    kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE }
+    kb = { version = s.version, checksum = s.checksum }, notice = KB.NOTICE,
+    patient = patient_summary }
 end
 
 -- findings ordered as the C screening orders them: severity, id, then
@@ -343,10 +347,9 @@ function methods:screen(p)
   -- that may imply a condition; list specs read their items from CLEAN
   local findings, unrecognized, recognized, hits =
     s.index:screen(screen_specs(s, clean), schema.RANK, clean, s.implying)
-  local result = new_result(s, "screening", findings, unrecognized, recognized)
-  result.patient = { id = rawget(clean, "id"), sex = rawget(clean, "sex"),
-    age = rawget(clean, "age"), pregnant = rawget(clean, "pregnant"),
-    breastfeeding = rawget(clean, "breastfeeding") }
+  local result = new_result(s, "screening", findings, unrecognized, recognized,
+    { id = rawget(clean, "id"), sex = rawget(clean, "sex"), age = rawget(clean, "age"),
+      pregnant = rawget(clean, "pregnant"), breastfeeding = rawget(clean, "breastfeeding") })
   made_by[result] = self
   return finish(s, result, rawget(clean, "medications"), hits)
 end
