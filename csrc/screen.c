@@ -566,12 +566,22 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
     lua_pop(L, 3);
   }
   qsort(r, (size_t)c->nfindings, sizeof(Rank), rank_cmp);
-  lua_createtable(L, c->nfindings, 0);
+  /* in place, a cycle of the permutation at a time: place J takes the
+  ** finding at R[J].seq, and the cycle's first finding waits on the stack */
   for (i = 0; i < c->nfindings; i++) {
-    lua_rawgeti(L, c->findings, r[i].seq);
-    lua_rawseti(L, -2, i + 1);
+    int j = i, k;
+    if (r[i].seq == 0 || r[i].seq == i + 1) continue;    /* placed, or stays */
+    lua_rawgeti(L, c->findings, i + 1);
+    for (;;) {
+      k = r[j].seq - 1;
+      r[j].seq = 0;
+      if (k == i) break;
+      lua_rawgeti(L, c->findings, k + 1);
+      lua_rawseti(L, c->findings, j + 1);
+      j = k;
+    }
+    lua_rawseti(L, c->findings, j + 1);
   }
-  lua_replace(L, c->findings);
   lua_pop(L, 1);
 }
 
@@ -606,7 +616,7 @@ int screen_index(lua_State *L) {
   luaL_checkstack(L, KEY_COUNT + 40, "screening");
   c.keys = lua_gettop(L) + 1;
   for (i = 0; i < KEY_COUNT; i++) lua_pushstring(L, key_names[i]);
-  lua_createtable(L, SCREEN_TYPICAL_FINDINGS, 0);  /* sorted into a new one */
+  lua_createtable(L, SCREEN_TYPICAL_FINDINGS, 0);  /* sorted in place */
   c.findings = lua_gettop(L);
   lua_newtable(L);
   c.unrec = lua_gettop(L);
