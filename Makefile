@@ -399,7 +399,7 @@ BENCH_ENV = env LUA_PATH='lua/?.lua;lua/?/init.lua;spec/bench/?.lua;;' \
   LUA_CPATH='$(BUILD)/?.so;$(BENCH_DIR)/?.so;;' BENCH_DIR=$(BENCH_DIR) \
   BENCH_LUA=$(LUA)
 
-.PHONY: bench bench-smoke bench-build
+.PHONY: bench bench-smoke bench-build bench-percall
 
 $(BENCH_DIR)/floor: spec/bench/floor.c
 	@mkdir -p $(dir $@)
@@ -435,7 +435,14 @@ bench: bench-build
 
 bench-smoke: bench-build
 	@$(BENCH_ENV) $(LUA) spec/bench/bench.lua --quick > /dev/null && \
-	  $(BENCH_ENV) $(LUA) spec/bench/start.lua --quick > /dev/null && echo "bench smoke: ok"
+	  $(BENCH_ENV) $(LUA) spec/bench/start.lua --quick > /dev/null && \
+	  $(BENCH_ENV) $(LUA) spec/bench/percall.lua typical 1 && \
+	  $(BENCH_ENV) $(LUA) spec/bench/percall.lua lookup 1 && echo "bench smoke: ok"
+
+# instructions per screening and look-up call (spec/bench/percall.lua):
+# a few minutes, not part of `make bench`
+bench-percall: bench-build
+	@$(BENCH_ENV) $(LUA) spec/bench/percall.lua
 
 # ---------------------------------------------------------------------
 # The clinical review sheet (issue 13): every entry of the bundled

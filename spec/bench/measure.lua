@@ -11,10 +11,11 @@ end
 
 --- The instructions callgrind counts while the shell command CMD runs,
 -- with OPTIONS (callgrind's own, e.g. "--toggle-collect=core_decode") and
--- ENV ("VAR=value ...", or nil) in its environment.
-function measure.instructions(options, cmd, env)
-  local p = io.popen(("%svalgrind --tool=callgrind --callgrind-out-file=/dev/null %s %s 2>&1")
-    :format(env and "env " .. env .. " " or "", options, cmd))
+-- ENV ("VAR=value ...", or nil) in its environment, valgrind itself
+-- started through WRAPPER (e.g. "setarch -R", or nil).
+function measure.instructions(options, cmd, env, wrapper)
+  local p = io.popen(("%s%svalgrind --tool=callgrind --callgrind-out-file=/dev/null %s %s 2>&1")
+    :format(env and "env " .. env .. " " or "", wrapper and wrapper .. " " or "", options, cmd))
   local out = p:read("a")
   p:close()
   local n = out:match("Collected%s*:%s*(%d+)")
