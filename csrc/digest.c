@@ -33,26 +33,56 @@ static const uint32_t K[64] = {
 };
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
+#define MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
+/* ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22) and ROR(e, 6) ^ ROR(e, 11) ^
+** ROR(e, 25), each as three rotations of one value (fewer copies) */
+#define SUM0(a) ROR(ROR(ROR(a, 9) ^ (a), 11) ^ (a), 2)
+#define SUM1(e) ROR(ROR(ROR(e, 14) ^ (e), 5) ^ (e), 6)
+#define SIG0(x) (ROR(x, 7) ^ ROR(x, 18) ^ ((x) >> 3))
+#define SIG1(x) (ROR(x, 17) ^ ROR(x, 19) ^ ((x) >> 10))
+
+/* word I of the message schedule, kept in a ring of 16: the block's own
+** words for I < 16, made in place from four earlier ones after */
+#define W_OWN(i) (w[(i) & 15])
+#define W_NEXT(i) (w[(i) & 15] += SIG1(w[((i) - 2) & 15]) + w[((i) - 7) & 15] + \
+                                   SIG0(w[((i) - 15) & 15]))
+
+/* one round; the eight variables rotate by name from one round to the next
+** instead of by copies */
+#define ROUND(a, b, c, d, e, f, g, h, i, W) do { \
+    uint32_t t1 = (h) + SUM1(e) + CH(e, f, g) + K[i] + W(i); \
+    (d) += t1; \
+    (h) = t1 + SUM0(a) + MAJ(a, b, c); \
+  } while (0)
+
+#define ROUNDS8(i, W) do { \
+    ROUND(a, b, c, d, e, f, g, h, (i), W); \
+    ROUND(h, a, b, c, d, e, f, g, (i) + 1, W); \
+    ROUND(g, h, a, b, c, d, e, f, (i) + 2, W); \
+    ROUND(f, g, h, a, b, c, d, e, (i) + 3, W); \
+    ROUND(e, f, g, h, a, b, c, d, (i) + 4, W); \
+    ROUND(d, e, f, g, h, a, b, c, (i) + 5, W); \
+    ROUND(c, d, e, f, g, h, a, b, (i) + 6, W); \
+    ROUND(b, c, d, e, f, g, h, a, (i) + 7, W); \
+  } while (0)
 
 static void sha_block(Sha256 *s, const unsigned char *p) {
-  uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
+  uint32_t w[16], a, b, c, d, e, f, g, h;
   int i;
   for (i = 0; i < 16; i++)
     w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
            (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-  for (i = 16; i < 64; i++) {
-    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
   a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
   e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
-  for (i = 0; i < 64; i++) {
-    t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
-         K[i] + w[i];
-    t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
+  ROUNDS8(0, W_OWN);                  /* unrolled: every index a constant */
+  ROUNDS8(8, W_OWN);
+  ROUNDS8(16, W_NEXT);
+  ROUNDS8(24, W_NEXT);
+  ROUNDS8(32, W_NEXT);
+  ROUNDS8(40, W_NEXT);
+  ROUNDS8(48, W_NEXT);
+  ROUNDS8(56, W_NEXT);
   s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
   s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
 }
@@ -68,6 +98,9 @@ static void sha_init(Sha256 *s) {
 
 static void sha_update(Sha256 *s, const unsigned char *p, size_t n) {
   s->len += n;
+  if (s->used == 0) {                 /* whole blocks straight from P */
+    for (; n >= 64; p += 64, n -= 64) sha_block(s, p);
+  }
   while (n > 0) {
     size_t take = 64 - s->used < n ? 64 - s->used : n;
     memcpy(s->block + s->used, p, take);

@@ -216,4 +216,40 @@ entries:
     assert.matches("^%x+$", kb.checksum)
     assert.equal(64, #kb.checksum)
   end)
+
+  it("computes SHA-256 as FIPS 180-4 and sha256sum do, however the bytes are split", function()
+    local core = require("interferon.core")
+    -- the FIPS 180-4 examples (NIST's "SHA256.pdf", "SHA256ShortMsg")
+    assert.equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      core.sha256(""))
+    assert.equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      core.sha256("abc"))
+    assert.equal("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+      core.sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))
+    assert.equal("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+      core.sha256(("a"):rep(1000000)))
+    assert.equal(core.sha256("abc"), core.sha256("a", "", "bc"))
+    -- every length around the block and padding boundaries, against
+    -- coreutils' sha256sum, whole and split at a random place
+    local state = 14                      -- Park-Miller: exact in every Lua
+    local function rng(lo, hi)
+      state = state * 16807 % 2147483647
+      return lo + state % (hi - lo + 1)
+    end
+    local path = support.tmpfile("")
+    for n = 0, 200 do
+      local t = {}
+      for i = 1, n do t[i] = string.char(rng(0, 255)) end
+      local s = table.concat(t)
+      local f = assert(io.open(path, "wb"))
+      f:write(s)
+      f:close()
+      local p = assert(io.popen("sha256sum " .. path))
+      local want = p:read("a"):match("^(%x+)")
+      p:close()
+      local cut = rng(0, n)
+      assert.equal(want, core.sha256(s), n .. " bytes")
+      assert.equal(want, core.sha256(s:sub(1, cut), s:sub(cut + 1)), n .. " bytes, split")
+    end
+  end)
 end)
