@@ -27,7 +27,7 @@
 #include "wordlists.h"
 
 /* the findings a patient typically raises: the working array is made this
-** size at once rather than grown (the result gets a sorted copy) */
+** size at once rather than grown (and is sorted in place) */
 #define SCREEN_TYPICAL_FINDINGS 16
 
 typedef struct Rank {
@@ -570,11 +570,11 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
   ** finding at R[J].seq, and the cycle's first finding waits on the stack */
   for (i = 0; i < c->nfindings; i++) {
     int j = i, k;
-    if (r[i].seq == 0 || r[i].seq == i + 1) continue;    /* placed, or stays */
+    if (r[i].seq < 0 || r[i].seq == i + 1) continue;     /* placed, or stays */
     lua_rawgeti(L, c->findings, i + 1);
     for (;;) {
       k = r[j].seq - 1;
-      r[j].seq = 0;
+      r[j].seq = -r[j].seq;                 /* placed: its sign, restored below */
       if (k == i) break;
       lua_rawgeti(L, c->findings, k + 1);
       lua_rawseti(L, c->findings, j + 1);
@@ -582,6 +582,8 @@ static void sort_findings(lua_State *L, Ctx *c, int ranks) {
     }
     lua_rawseti(L, c->findings, j + 1);
   }
+  for (i = 0; i < c->nfindings; i++)        /* implying_hits reads them */
+    if (r[i].seq < 0) r[i].seq = -r[i].seq;
   lua_pop(L, 1);
 }
 

@@ -37,6 +37,22 @@ describe("implied conditions", function()
       "drug_class.watch | exact | glandomycin | -" }, rows(r))
   end)
 
+  it("from a medicine whose own finding the sort moves, and from one recognised", function()
+    -- glandomycin's finding (info) is made before severol's (high) and
+    -- sorted after it; the medicines that imply are read back from the
+    -- sorted findings, then from the recognised terms (Glandex)
+    local r = assert(kb:screen({ medications = { "glandomycin", "severol", "Glandex" } }))
+    assert.same({ "drug.severol | exact | severol | -",
+      "condition.gland | implied | glandomycin | drug.glandomycin",
+      "condition.other | implied | glandomycin | drug.glandomycin",
+      "drug_class.watch | exact | glandomycin | -" }, rows(r))
+    r = assert(kb:screen({ medications = { "severol", "Glandex", "glandomycin" } }))
+    assert.same({ "drug.severol | exact | severol | -",
+      "condition.gland | implied | Glandex | drug.glandol",
+      "condition.other | implied | glandomycin | drug.glandomycin",
+      "drug_class.watch | exact | glandomycin | -" }, rows(r))
+  end)
+
   it("not when the record names the condition, in any form", function()
     for _, cond in ipairs({ "gland disease", "gland trouble", "hx of gland disease" }) do
       local r = assert(kb:screen({ conditions = { cond }, medications = { "glandol" } }))
