@@ -235,7 +235,7 @@ static int core_index_source(lua_State *L) {
   add_u32s(&b, "image_slots", ix->slots, ix->nslots);
   compact = ix->radix_bits <= DELETION16_MAX_BITS && ix->nterms <= DELETION16_MAX_TERMS;
   open_array(&b, compact ? "Deletion16" : "Deletion", "image_dels", ix->ndels);
-  for (i = 0; i < ix->ndels; i++) {        /* Deletion16: as query_one reads it */
+  for (i = 0; i < ix->ndels; i++) {        /* Deletion16: as query reads it */
     if (compact)
       add_f(&b, "{%llu,%llu}", (uint16_t)(ix->dels[i].hash >> (DELETION16_MAX_BITS -
             ix->radix_bits)), ix->dels[i].term);

@@ -276,13 +276,7 @@ static size_t deletions(const char *s, size_t n, uint64_t out[DELETIONS_MAX]) {
   return k;
 }
 
-/* The deletion index is built in two passes over the terms, with no
-** growing array and no global sort, so that its time and memory grow with
-** the number of deletions only (an overlay of 8,000 entries with long
-** synonyms, ~50 million deletions, once took a minute and gigabytes):
-** pass 1 counts the deletions of each radix bucket (the top bits of the
-** hash), pass 2 puts each in its bucket, and each bucket (about four
-** deletions) is then sorted and its repeated pairs dropped. */
+/* the order of deletions: by hash, then term */
 static int deletion_cmp(const void *a, const void *b) {
   const Deletion *x = (const Deletion *)a, *y = (const Deletion *)b;
   if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
@@ -354,11 +348,18 @@ static void sort_coarse(Deletion *dels, uint32_t *radix_all, size_t c, size_t lo
 /* builds the deletion index of every name and synonym, and its radix
 ** table: radix[b] is the first deletion whose hash has B in its top
 ** radix_bits bits, so that a query searches one small bucket (about
-** eight deletions: a binary search of three steps, and a radix table an
-** eighth the size of the deletions).  A deletion keeps the top 32 bits of its hash: a
-** bucket's deletions are told apart by the bits after the radix bits, and
-** a candidate that shares them by chance is only measured (its edit
-** distance) and dropped, never matched unmeasured. */
+** eight deletions, and a radix table an eighth the size of the
+** deletions).  A deletion keeps the top 32 bits of its hash: a bucket's
+** deletions are told apart by the bits after the radix bits, and a
+** candidate that shares them by chance is only measured (its edit
+** distance) and dropped, never matched unmeasured.
+** It is built in two passes over the terms, with no growing array and no
+** global sort, so that its time and memory grow with the number of
+** deletions only (an overlay of 8,000 entries with long synonyms, ~50
+** million deletions, once took a minute and gigabytes): pass 1 counts the
+** deletions of each coarse bucket (the top bits of the hash), pass 2 puts
+** each in its bucket, and each bucket is then sorted by the radix bits
+** and its repeated pairs dropped (sort_coarse). */
 static void build_deletions(lua_State *L, int ud, Index *ix) {
   uint64_t hs[DELETIONS_MAX];
   uint32_t coarse[((size_t)1 << COARSE_BITS) + 1];
