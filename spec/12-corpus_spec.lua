@@ -300,6 +300,39 @@ describe("the EHR corpus (issue 11)", function()
       none(measure(), "hidden", "hidden inputs")
     end)
 
+  it("accounts for every input of a record that holds many, the same words in two fields too",
+    function()
+      -- records of eight corpus inputs, each in its own field, and each
+      -- medication also among the supplements (a drug listed twice): every
+      -- input is a finding, recognised or not recognised, in its own field,
+      -- and the record is clear only when every input was recognised
+      local kb = interferon.default()
+      local lost = {}
+      for first = 1, #corpus, 8 do
+        local p = { conditions = {}, medications = {}, supplements = {}, symptoms = {} }
+        for i = first, math.min(first + 7, #corpus) do
+          local r = corpus[i]
+          table.insert(p[r.field], r.input)
+          if r.field == "medications" then table.insert(p.supplements, r.input) end
+        end
+        local res = assert(kb:screen(p))
+        local seen = {}
+        for _, list in ipairs({ res.findings, res.recognized, res.unrecognized }) do
+          for _, x in ipairs(list) do seen[x.field .. "\0" .. x.input] = true end
+        end
+        for field, inputs in pairs(p) do
+          for _, input in ipairs(inputs) do
+            if not seen[field .. "\0" .. input] then
+              lost[#lost + 1] = ("%s %q (record from %d)"):format(field, input, first)
+            end
+          end
+        end
+        local clear = #res.findings == 0 and #res.unrecognized == 0
+        assert.are.equal(clear and "clear" or "review", res.status, "record from " .. first)
+      end
+      assert.are.same({}, lost)
+    end)
+
   it("lists an input at most once in unrecognized", function()
     none(measure(), "repeated", "inputs listed more than once")
   end)

@@ -53,6 +53,18 @@ describe("implied conditions", function()
       "drug_class.watch | exact | glandomycin | -" }, rows(r))
   end)
 
+  it("takes the medicine that implied a finding out of 'recognized' in its own field only",
+    function()
+    -- the same words among the supplements are another input: still
+    -- accounted for, as recognised
+    local r = assert(kb:screen({ medications = { "Glandex" }, supplements = { "Glandex" } }))
+    assert.same({ "condition.gland | implied | Glandex | drug.glandol" }, rows(r))
+    assert.equals(1, #r.recognized)
+    assert.same({ "supplements", "Glandex", "drug.glandol" },
+      { r.recognized[1].field, r.recognized[1].input, r.recognized[1].id })
+    assert.same({}, r.unrecognized)
+  end)
+
   it("not when the record names the condition, in any form", function()
     for _, cond in ipairs({ "gland disease", "gland trouble", "hx of gland disease" }) do
       local r = assert(kb:screen({ conditions = { cond }, medications = { "glandol" } }))

@@ -270,10 +270,13 @@ local function add_implied(s, result, medications, hits)
   if not added then return end
   sort_findings(result.findings)
   -- a medicine that implied a finding is that finding's input, no longer
-  -- "recognised, no concern"
+  -- "recognised, no concern"; the same words in another field (a drug
+  -- listed among the supplements too) are another input, still recognised
   local kept = {}
   for _, x in ipairs(result.recognized) do
-    if not evidence[x.id .. "\0" .. x.input] then kept[#kept + 1] = x end
+    if x.field ~= "medications" or not evidence[x.id .. "\0" .. x.input] then
+      kept[#kept + 1] = x
+    end
   end
   result.recognized = kept
 end
