@@ -245,7 +245,7 @@ static uint64_t del_mix(uint64_t h) {
   return h;
 }
 
-/* Calls FN with the hash of every string made from S by deleting up to
+/* The hash of every string made from S by deleting up to
 ** APPROX_MAX_EDITS (2) bytes, each distinct set of positions once, in
 ** the order: none, {0}, {0,1}, {0,2}.., {1}, {1,2}...  The hash is
 ** polynomial (H[i]: the hash of S[0..i), P^k: the multiplier's powers),

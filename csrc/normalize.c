@@ -30,8 +30,9 @@ static const char latin1_fold[64] = {
 };
 
 /* what fold makes of each ASCII byte: the lower-case letter or digit it
-** stands for, else 1 (a separator), 0 (nothing: an apostrophe) or 2 (a
-** dash, which may join a letter to a number) */
+** stands for, else AF_SEP (a separator), AF_SKIP (nothing: an apostrophe)
+** or AF_DASH (a dash, which may join a letter to a number) */
+enum { AF_SKIP = 0, AF_SEP = 1, AF_DASH = 2 };
 static const char ascii_fold[128] = {
   1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
   1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -107,10 +108,10 @@ static int single_letter_before(const char *out, int len) {
 static int ascii_char(unsigned long cp, const unsigned char *s, size_t n, size_t i,
                       const char *out, int len) {
   int c = ascii_fold[cp];
-  if (c == 2)                            /* "B-12" is "b12", as "D-3" is "d3" */
+  if (c == AF_DASH)                      /* "B-12" is "b12", as "D-3" is "d3" */
     return single_letter_before(out, len) && i + 1 < n && s[i + 1] >= '0' &&
            s[i + 1] <= '9' ? 0 : -1;
-  return c == 1 ? -1 : c;
+  return c == AF_SEP ? -1 : c;
 }
 
 /* Folds S into OUT as words separated by single spaces; returns the

@@ -49,7 +49,7 @@ static int shape_texts(lua_State *L, int idx, size_t min) {
     lua_pop(L, 1);
     keys++;
   }
-  if (!ok) lua_pop(L, 1);                  /* the key lua_next left */
+  if (!ok) lua_pop(L, 1);                  /* the nil, when lua_next did not run */
   return ok && keys == n && n >= min;
 }
 
